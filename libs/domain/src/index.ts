@@ -1,0 +1,3 @@
+export * from './shared/decider';
+export * from './shared/domain-error';
+export * from './shared/clock';
