@@ -20,8 +20,8 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@payments/(domain|event-store|read-models|messaging|providers|config)$': '<rootDir>/libs/$1/src',
-  '^@payments/(domain|event-store|read-models|messaging|providers|config)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@payments/(domain|event-store|read-models|messaging|providers|config|security)$': '<rootDir>/libs/$1/src',
+  '^@payments/(domain|event-store|read-models|messaging|providers|config|security)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const base = {
   rootDir: __dirname,

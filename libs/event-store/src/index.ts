@@ -1,1 +1,3 @@
 export * from './event-store.port';
+export * from './ids';
+export * from './command-handling';
