@@ -1,0 +1,122 @@
+import { IsIn, IsOptional, Matches, MaxLength, MinLength, ValidationError, validateSync } from 'class-validator';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const INTEGER = /^\d{1,9}$/;
+const HTTP_URL = /^https?:\/\/[^\s/?#]+(?:\/[^\s]*)?$/;
+const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/;
+const EVENTSTORE_URL = /^(?:esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent|kurrent\+discover):\/\/\S+$/;
+const BROKER_LIST = /^\s*[A-Za-z0-9.-]+:\d{1,5}\s*(?:,\s*[A-Za-z0-9.-]+:\d{1,5}\s*)*$/;
+const BASE64_32_BYTES = /^(?:[A-Za-z0-9+/]{43}=?|[A-Za-z0-9_-]{43}=?)$/;
+const API_KEY = /^\S{16,256}$/;
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The raw environment as class-validator sees it: every known variable as the string the process got,
+ * formats checked here; defaults, required-ness by mode and cross-variable rules live in load-config.ts.
+ * Messages never include the value (it may be a secret).
+ */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(NODE_ENVS, { message: `must be one of ${NODE_ENVS.join(', ')}` })
+  NODE_ENV?: string;
+
+  @IsOptional() @Matches(INTEGER, { message: 'must be an integer port number (0-65535)' })
+  PORT?: string;
+
+  @IsOptional() @Matches(POSTGRES_URL, { message: 'must be a postgres:// or postgresql:// connection string' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @MaxLength(4096, { message: 'must be a directory path of at most 4096 characters' })
+  DATA_DIR?: string;
+
+  @IsOptional() @Matches(API_KEY, { message: 'must be 16 to 256 characters without whitespace' })
+  LOCAL_API_KEY?: string;
+
+  @IsOptional() @Matches(API_KEY, { message: 'must be 16 to 256 characters without whitespace' })
+  OPS_API_KEY?: string;
+
+  @IsOptional() @Matches(BROKER_LIST, { message: 'must be a comma-separated list of host:port' })
+  KAFKA_BROKERS?: string;
+
+  @IsOptional() @Matches(CLIENT_ID, { message: 'must be 1 to 128 characters of letters, digits, ".", "_" or "-"' })
+  KAFKA_CLIENT_ID?: string;
+
+  @IsOptional() @Matches(EVENTSTORE_URL, { message: 'must be an esdb:// (or esdb+discover://, kurrentdb://) connection string' })
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  @IsOptional() @Matches(BASE64_32_BYTES, { message: 'must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)' })
+  ENCRYPTION_KEY?: string;
+
+  @IsOptional() @Matches(BASE64_32_BYTES, { message: 'must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)' })
+  FINGERPRINT_KEY?: string;
+
+  @IsOptional() @Matches(HTTP_URL, { message: 'must be an http(s) URL' })
+  PLAID_BASE_URL?: string;
+
+  @IsOptional() @Matches(CLIENT_ID, { message: 'must be 1 to 128 characters of letters, digits, ".", "_" or "-"' })
+  PLAID_CLIENT_ID?: string;
+
+  @IsOptional() @MinLength(8, { message: 'must be at least 8 characters' }) @MaxLength(512, { message: 'must be at most 512 characters' })
+  PLAID_SECRET?: string;
+
+  @IsOptional() @Matches(HTTP_URL, { message: 'must be an http(s) URL' })
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional() @Matches(INTEGER, { message: 'must be an integer port number (0-65535)' })
+  PROVIDER_SANDBOX_PORT?: string;
+
+  @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: string;
+
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of hours (1-720)' })
+  IDEMPOTENCY_TTL_HOURS?: string;
+
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-3600)' })
+  WEBHOOK_MAX_AGE_SECONDS?: string;
+}
+
+export type EnvironmentVariableName = keyof EnvironmentVariables;
+
+/** Every variable the service reads; nothing else in the environment is looked at. */
+export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
+  'NODE_ENV',
+  'PORT',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'LOCAL_API_KEY',
+  'OPS_API_KEY',
+  'KAFKA_BROKERS',
+  'KAFKA_CLIENT_ID',
+  'EVENTSTORE_CONNECTION_STRING',
+  'ENCRYPTION_KEY',
+  'FINGERPRINT_KEY',
+  'PLAID_BASE_URL',
+  'PLAID_CLIENT_ID',
+  'PLAID_SECRET',
+  'PUBLIC_BASE_URL',
+  'PROVIDER_SANDBOX_PORT',
+  'LOG_LEVEL',
+  'IDEMPOTENCY_TTL_HOURS',
+  'WEBHOOK_MAX_AGE_SECONDS',
+];
+
+export interface VariableProblem {
+  variable: string;
+  problem: string;
+}
+
+/** Builds the plain class from an env record (empty strings count as unset) and checks every format. */
+export function readEnvironment(env: Record<string, string | undefined>): { vars: EnvironmentVariables; problems: VariableProblem[] } {
+  const vars = new EnvironmentVariables();
+  for (const name of ENVIRONMENT_VARIABLE_NAMES) {
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== '') vars[name] = raw.trim();
+  }
+  const errors: ValidationError[] = validateSync(vars, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+  const problems = errors.map((error) => ({
+    variable: error.property,
+    problem: Object.values(error.constraints ?? {})[0] ?? 'is invalid',
+  }));
+  return { vars, problems };
+}

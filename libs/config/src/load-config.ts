@@ -1,0 +1,174 @@
+import { EnvironmentVariables, LOG_LEVELS, NODE_ENVS, VariableProblem, readEnvironment } from './environment-variables';
+import { Secret } from './secret';
+
+export type NodeEnv = (typeof NODE_ENVS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+}
+
+export interface PlaidConfig {
+  baseUrl: string;
+  clientId: string;
+  secret: Secret<string>;
+}
+
+/** The whole service configuration, validated once at startup. Nothing else reads process.env. */
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  /** Postgres for events (Postgres event store), read models, API keys and idempotency records. */
+  databaseUrl: string;
+  dataDir: string;
+  /** Ensured as an app-scoped API key at startup when set. */
+  localApiKey?: Secret<string>;
+  /** Ensured as an ops-scoped API key at startup when set. */
+  opsApiKey?: Secret<string>;
+  /** Absent: in-process messaging (embedded mode). */
+  kafka?: KafkaConfig;
+  /** Set: the event store is EventStoreDB; absent: the Postgres event store. */
+  eventStoreConnectionString?: string;
+  /** AES-256-GCM key for account numbers and provider tokens at rest (32 bytes). */
+  encryptionKey: Secret<Buffer>;
+  /** HMAC-SHA256 key for lookup fingerprints (32 bytes). */
+  fingerprintKey: Secret<Buffer>;
+  /** Absent: use the provider sandbox (embedded mode) at http://127.0.0.1:{providerSandboxPort}. */
+  plaid?: PlaidConfig;
+  /** Base URL the provider uses to reach our webhook receiver (no trailing slash). */
+  publicBaseUrl: string;
+  providerSandboxPort: number;
+  logLevel: LogLevel;
+  idempotencyTtlHours: number;
+  webhookMaxAgeSeconds: number;
+}
+
+/**
+ * What embedded mode gets before it has started its own Postgres and created its keys in DATA_DIR:
+ * the same config with those three left open. Complete it with `{ ...config, databaseUrl, encryptionKey, fingerprintKey }`.
+ */
+export type EmbeddedAppConfig = Omit<AppConfig, 'databaseUrl' | 'encryptionKey' | 'fingerprintKey'> &
+  Partial<Pick<AppConfig, 'databaseUrl' | 'encryptionKey' | 'fingerprintKey'>>;
+
+export interface LoadConfigOptions {
+  /** Embedded mode (`npm start`): DATABASE_URL, ENCRYPTION_KEY and FINGERPRINT_KEY may be absent. */
+  embedded?: boolean;
+}
+
+/** Thrown by loadConfig with every bad variable at once; never contains a variable's value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: VariableProblem[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p.variable}: ${p.problem}`).join('\n')}`);
+  }
+}
+
+/** Decodes a base64 (standard or url-safe) 32-byte key; throws without echoing the value. */
+export function decodeKey(name: string, base64: string): Buffer {
+  const bytes = Buffer.from(base64.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes.length !== 32) throw new ConfigError([{ variable: name, problem: 'must be 32 bytes, base64 encoded' }]);
+  return bytes;
+}
+
+const DEFAULT_PORT = 3000;
+const DEFAULT_PROVIDER_SANDBOX_PORT = 3100;
+
+export function loadConfig(env?: Record<string, string | undefined>): AppConfig;
+export function loadConfig(env: Record<string, string | undefined>, options: { embedded: true }): EmbeddedAppConfig;
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions): AppConfig | EmbeddedAppConfig;
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadConfigOptions = {}): AppConfig | EmbeddedAppConfig {
+  const { vars, problems } = readEnvironment(env);
+  const bad = new Set(problems.map((p) => p.variable));
+  const problem = (variable: string, text: string) => {
+    if (!bad.has(variable)) {
+      problems.push({ variable, problem: text });
+      bad.add(variable);
+    }
+  };
+  const ok = (name: keyof EnvironmentVariables) => vars[name] !== undefined && !bad.has(name);
+
+  const int = (name: keyof EnvironmentVariables, fallback: number, min: number, max: number, unit: string): number => {
+    if (!ok(name)) return fallback;
+    const value = Number(vars[name]);
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problem(name, `must be ${unit} between ${min} and ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = int('PORT', DEFAULT_PORT, 0, 65535, 'a port number');
+  const providerSandboxPort = int('PROVIDER_SANDBOX_PORT', DEFAULT_PROVIDER_SANDBOX_PORT, 0, 65535, 'a port number');
+  const idempotencyTtlHours = int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720, 'a whole number of hours');
+  const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
+
+  // Required outside embedded mode; secrets never get a silent default.
+  if (!options.embedded) {
+    const required = {
+      DATABASE_URL: 'is required (embedded mode supplies one; other modes must name the Postgres server)',
+      ENCRYPTION_KEY: 'is required outside embedded mode (32 bytes, base64: `openssl rand -base64 32`)',
+      FINGERPRINT_KEY: 'is required outside embedded mode (32 bytes, base64: `openssl rand -base64 32`)',
+    } as const;
+    for (const [name, text] of Object.entries(required) as [keyof typeof required, string][]) {
+      if (vars[name] === undefined) problem(name, text);
+    }
+  }
+
+  const key = (name: 'ENCRYPTION_KEY' | 'FINGERPRINT_KEY'): Secret<Buffer> | undefined => {
+    const raw = vars[name];
+    if (raw === undefined || !ok(name)) return undefined;
+    try {
+      return new Secret(decodeKey(name, raw));
+    } catch {
+      problem(name, 'must be 32 bytes, base64 encoded');
+      return undefined;
+    }
+  };
+  const encryptionKey = key('ENCRYPTION_KEY');
+  const fingerprintKey = key('FINGERPRINT_KEY');
+  if (encryptionKey && fingerprintKey && encryptionKey.reveal().equals(fingerprintKey.reveal())) {
+    problem('FINGERPRINT_KEY', 'must differ from ENCRYPTION_KEY (one key per purpose)');
+  }
+
+  if (ok('LOCAL_API_KEY') && ok('OPS_API_KEY') && vars.LOCAL_API_KEY === vars.OPS_API_KEY) {
+    problem('OPS_API_KEY', 'must differ from LOCAL_API_KEY (an app key must not carry ops scope)');
+  }
+
+  const plaidNames = ['PLAID_BASE_URL', 'PLAID_CLIENT_ID', 'PLAID_SECRET'] as const;
+  const plaidSet = plaidNames.filter((n) => vars[n] !== undefined);
+  if (plaidSet.length > 0 && plaidSet.length < plaidNames.length) {
+    for (const name of plaidNames) {
+      if (vars[name] === undefined) problem(name, `is required when ${plaidSet.join(', ')} ${plaidSet.length === 1 ? 'is' : 'are'} set (set all three or none)`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const stripSlash = (url: string) => url.replace(/\/+$/, '');
+  const config: EmbeddedAppConfig = {
+    nodeEnv: (vars.NODE_ENV as NodeEnv | undefined) ?? 'development',
+    port,
+    databaseUrl: vars.DATABASE_URL,
+    dataDir: vars.DATA_DIR ?? '.data',
+    localApiKey: vars.LOCAL_API_KEY !== undefined ? new Secret(vars.LOCAL_API_KEY) : undefined,
+    opsApiKey: vars.OPS_API_KEY !== undefined ? new Secret(vars.OPS_API_KEY) : undefined,
+    kafka:
+      vars.KAFKA_BROKERS !== undefined
+        ? { brokers: vars.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: vars.KAFKA_CLIENT_ID ?? 'payments' }
+        : undefined,
+    eventStoreConnectionString: vars.EVENTSTORE_CONNECTION_STRING,
+    encryptionKey,
+    fingerprintKey,
+    plaid:
+      vars.PLAID_BASE_URL !== undefined && vars.PLAID_CLIENT_ID !== undefined && vars.PLAID_SECRET !== undefined
+        ? { baseUrl: stripSlash(vars.PLAID_BASE_URL), clientId: vars.PLAID_CLIENT_ID, secret: new Secret(vars.PLAID_SECRET) }
+        : undefined,
+    publicBaseUrl: stripSlash(vars.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`),
+    providerSandboxPort,
+    logLevel: (vars.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    idempotencyTtlHours,
+    webhookMaxAgeSeconds,
+  };
+  return config;
+}
