@@ -1,0 +1,7 @@
+export * from './messaging-logger';
+export * from './kafka';
+export * from './topics';
+export * from './headers';
+export * from './kafka-message-publisher';
+export * from './webhook-sink';
+export * from './consumer';

@@ -1,0 +1,170 @@
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type MessagingLogger, errorMessage, silentLogger } from './messaging-logger';
+
+export interface OutboundMessage {
+  /** Partition key: messages with the same key keep their order. */
+  key: string;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+/** The port the rest of the code publishes through. */
+export interface MessagePublisher {
+  /** Resolves only once the broker acknowledged every message (all in-sync replicas). */
+  publish(topic: string, messages: readonly OutboundMessage[]): Promise<void>;
+}
+
+export interface KafkaMessagePublisherOptions {
+  logger?: MessagingLogger;
+  /** Broker-side wait for the in-sync replicas' acknowledgement, per request. Default 30 s. */
+  ackTimeoutMs?: number;
+  /** Client-side deadline for one `publish` call, retries included. Default 30 s. */
+  deadlineMs?: number;
+}
+
+/** `publish` did not get an acknowledgement in time. The messages may or may not have been written. */
+export class PublishTimeoutError extends Error {
+  constructor(topic: string, deadlineMs: number) {
+    super(`publish to ${topic} not acknowledged within ${deadlineMs} ms; outcome unknown`);
+    this.name = 'PublishTimeoutError';
+  }
+}
+
+export class PublisherClosedError extends Error {
+  constructor() {
+    super('publisher is closed');
+    this.name = 'PublisherClosedError';
+  }
+}
+
+/**
+ * Idempotent Kafka producer: the broker de-duplicates the producer's own retries, so a retried request
+ * never writes a message twice and never reorders a partition. `acks: -1` (all in-sync replicas).
+ *
+ * kafkajs' idempotent producer retries a send indefinitely (limiting retries could let the broker drop a
+ * later batch as a "duplicate"), so `publish` has a client-side deadline instead: on
+ * {@link PublishTimeoutError} the outcome is unknown and the caller retries with the same event ids
+ * (consumers de-duplicate by event id).
+ *
+ * Connects on first use; `close()` waits (bounded) for publishes in flight, then disconnects.
+ * Topics must exist: broker auto-creation is never asked for.
+ */
+export class KafkaMessagePublisher implements MessagePublisher {
+  private readonly logger: MessagingLogger;
+  private readonly ackTimeoutMs: number;
+  private readonly deadlineMs: number;
+  private producer: Promise<Producer> | null = null;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+  private connected = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    options: KafkaMessagePublisherOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.deadlineMs = options.deadlineMs ?? 30_000;
+  }
+
+  /** Connects now (optional: `publish` connects on first use). */
+  async connect(): Promise<void> {
+    await this.ready();
+  }
+
+  /** True while the producer is connected (for readiness probes). */
+  isConnected(): boolean {
+    return this.connected && this.closing === null;
+  }
+
+  async publish(topic: string, messages: readonly OutboundMessage[]): Promise<void> {
+    if (this.closing) throw new PublisherClosedError();
+    if (messages.length === 0) return;
+    for (const message of messages) {
+      if (typeof message.key !== 'string' || message.key.length === 0) {
+        throw new Error(`publish to ${topic}: every message needs a non-empty key`);
+      }
+    }
+    const send = this.ready().then((producer) =>
+      producer.send({
+        topic,
+        acks: -1,
+        timeout: this.ackTimeoutMs,
+        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      }),
+    );
+    this.track(send);
+    await withDeadline(send, this.deadlineMs, () => new PublishTimeoutError(topic, this.deadlineMs));
+  }
+
+  async close(): Promise<void> {
+    if (!this.closing) this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    const pending = [...this.inFlight];
+    if (pending.length > 0) {
+      await withDeadline(Promise.allSettled(pending), this.deadlineMs, () => new Error('close: publishes still in flight')).catch(
+        (error: unknown) => this.logger.warn({ error: errorMessage(error), inFlight: pending.length }, 'closing publisher with publishes in flight'),
+      );
+    }
+    const producer = this.producer;
+    this.producer = null;
+    if (producer) {
+      const connected = await producer.catch(() => null);
+      await connected?.disconnect();
+    }
+    this.connected = false;
+  }
+
+  private ready(): Promise<Producer> {
+    if (this.closing) return Promise.reject(new PublisherClosedError());
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Java-compatible murmur2 partitioning: the same key lands on the same partition as with Java clients.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        // Unbounded retries are what the idempotent producer needs (see the class comment).
+        retry: { retries: Number.MAX_SAFE_INTEGER },
+      });
+      producer.on(producer.events.DISCONNECT, () => {
+        this.connected = false;
+      });
+      producer.on(producer.events.CONNECT, () => {
+        this.connected = true;
+      });
+      const connecting = producer.connect().then(
+        () => producer,
+        (error: unknown) => {
+          // Let the next publish try again from scratch.
+          if (this.producer === connecting) this.producer = null;
+          throw error;
+        },
+      );
+      this.producer = connecting;
+    }
+    return this.producer;
+  }
+
+  private track(promise: Promise<unknown>): void {
+    const settled = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+  }
+}
+
+/** Rejects with `onTimeout()` if `promise` has not settled within `ms`. The timer never keeps the process alive. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
