@@ -92,7 +92,7 @@ export async function handleCommand<S, C, E extends DomainEvent>(
     const toAppend: EventData[] = newEvents.map((event, index) => ({
       id: idFor(index),
       type: event.type,
-      data: event.data as Record<string, unknown>,
+      data: event.data as unknown as Record<string, unknown>,
       metadata,
     }));
     try {

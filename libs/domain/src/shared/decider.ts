@@ -10,7 +10,7 @@ export interface Decider<State, Command, Event> {
 }
 
 /** A domain event as the domain sees it: a discriminated union member with a JSON-safe payload. */
-export interface DomainEvent<T extends string = string, D extends object = Record<string, unknown>> {
+export interface DomainEvent<T extends string = string, D extends object = object> {
   type: T;
   data: D;
 }

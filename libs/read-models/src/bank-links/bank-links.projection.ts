@@ -10,7 +10,7 @@ import { occurredAt, Projection } from '../projections/projection';
  */
 export const bankLinksProjection: Projection = {
   name: 'bank-links',
-  tables: ['bank_links'],
+  tables: ['bank_links', 'link_sessions'],
   filter: { streamPrefixes: ['bank-link-'] },
   migrations: [
     {
@@ -33,6 +33,16 @@ export const bankLinksProjection: Projection = {
               updated_at timestamptz NOT NULL,
               stream_revision bigint NOT NULL)`,
     },
+    {
+      // Every link token ever issued, so a provider webhook (which names only the link token) finds its user,
+      // including late webhooks for superseded tokens.
+      id: '002-link-sessions',
+      sql: `CREATE TABLE IF NOT EXISTS link_sessions (
+              link_token text PRIMARY KEY,
+              user_id text NOT NULL,
+              link_id uuid NOT NULL,
+              requested_at timestamptz NOT NULL)`,
+    },
   ],
   async apply(client: PoolClient, recorded: RecordedEvent): Promise<void> {
     const event = { type: recorded.type, data: recorded.data } as BankLinkEvent;
@@ -51,6 +61,11 @@ export const bankLinksProjection: Projection = {
              created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, stream_revision = EXCLUDED.stream_revision
            WHERE bank_links.stream_revision < EXCLUDED.stream_revision`,
           [d.user_id, d.link_id, d.link_url, d.link_token, d.expires_at, at, revision],
+        );
+        await client.query(
+          `INSERT INTO link_sessions (link_token, user_id, link_id, requested_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (link_token) DO NOTHING`,
+          [d.link_token, d.user_id, d.link_id, at],
         );
         return;
       }
@@ -112,4 +127,10 @@ export async function findBankLink(db: Pick<PoolClient, 'query'>, userId: string
     created_at: (r.created_at as Date).toISOString(),
     updated_at: (r.updated_at as Date).toISOString(),
   };
+}
+
+/** Which user a provider link token was issued for (undefined until the projection has seen the request). */
+export async function findLinkSession(db: Pick<PoolClient, 'query'>, linkToken: string): Promise<{ user_id: string; link_id: string } | undefined> {
+  const { rows } = await db.query('SELECT user_id, link_id FROM link_sessions WHERE link_token = $1', [linkToken]);
+  return rows[0];
 }

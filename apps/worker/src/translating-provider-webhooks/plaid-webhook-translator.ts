@@ -1,0 +1,167 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Pool } from 'pg';
+import { bankLinkDecider, bankLinkStreamId, LinkError } from '@payments/domain';
+import { CommandProcessor } from '@payments/event-store';
+import { findLinkSession, PG_POOL, runMigrations } from '@payments/read-models';
+import { FieldCipher, Fingerprinter } from '@payments/security';
+import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK } from '@payments/providers/nest/provider-tokens';
+
+/** What the translator needs from the provider (the Plaid adapter in libs/providers implements it). */
+export interface LinkCompletionProvider {
+  exchangePublicToken(publicToken: string): Promise<{ accessToken: string; itemId: string }>;
+  getLinkedAccount(accessToken: string): Promise<{
+    accountId: string;
+    mask: string;
+    name: string;
+    subtype: string;
+    institutionId: string;
+    institutionName: string;
+  }>;
+}
+
+/** A provider webhook as received and verified by the API (raw bytes, as produced to `provider.webhooks`). */
+export interface ReceivedWebhook {
+  body: Buffer;
+  headers: Record<string, string>;
+  receivedAt: Date;
+}
+
+interface LinkSessionFinished {
+  webhook_type: 'LINK';
+  webhook_code: 'SESSION_FINISHED';
+  status: string;
+  link_session_id?: string;
+  link_token: string;
+  public_tokens?: string[];
+  error?: { error_code?: string; error_message?: string; display_message?: string } | null;
+}
+
+/** Retryable: the webhook is valid but cannot be applied yet (e.g. the projection has not seen the link request). */
+export class NotYetApplicableError extends Error {
+  override readonly name = 'NotYetApplicableError';
+}
+
+const MIGRATIONS = [
+  {
+    id: '001-plaid-token-exchanges',
+    // A public token can be exchanged only once; the result is kept (encrypted) so a retried webhook reuses it.
+    sql: `CREATE TABLE IF NOT EXISTS plaid_token_exchanges (
+            public_token_fingerprint text PRIMARY KEY,
+            item_id text NOT NULL,
+            access_token_encrypted text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now())`,
+  },
+];
+
+/**
+ * Turns verified provider webhooks into domain commands. LINK/SESSION_FINISHED: SUCCESS exchanges the public
+ * token, reads the chosen account (mask, bank name) and completes the link; anything else fails it with the
+ * provider's error as `lastError`. Event ids derive from the link token, so redeliveries change nothing.
+ */
+@Injectable()
+export class PlaidWebhookTranslator {
+  private readonly logger = new Logger(PlaidWebhookTranslator.name);
+  private migrated?: Promise<void>;
+
+  constructor(
+    private readonly commands: CommandProcessor,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PLAID_LINK) private readonly provider: LinkCompletionProvider,
+    @Inject(FIELD_CIPHER) private readonly cipher: FieldCipher,
+    @Inject(FINGERPRINTER) private readonly fingerprinter: Fingerprinter,
+  ) {}
+
+  private migrate(): Promise<void> {
+    this.migrated ??= runMigrations(this.pool, 'plaid-translator', MIGRATIONS).catch((error: unknown) => {
+      this.migrated = undefined;
+      throw error;
+    });
+    return this.migrated;
+  }
+
+  async handle(webhook: ReceivedWebhook): Promise<void> {
+    await this.migrate();
+    const payload = JSON.parse(webhook.body.toString('utf8')) as { webhook_type?: string; webhook_code?: string };
+    const correlationId = webhook.headers['correlation_id'] ?? webhook.headers['x-correlation-id'] ?? 'provider-webhook';
+    if (payload.webhook_type === 'LINK' && payload.webhook_code === 'SESSION_FINISHED') {
+      await this.linkSessionFinished(payload as LinkSessionFinished, correlationId);
+      return;
+    }
+    this.logger.log(`ignoring provider webhook ${String(payload.webhook_type)}/${String(payload.webhook_code)}`);
+  }
+
+  private async linkSessionFinished(webhook: LinkSessionFinished, correlationId: string): Promise<void> {
+    if (typeof webhook.link_token !== 'string') throw new Error('LINK SESSION_FINISHED webhook without link_token');
+    const session = await findLinkSession(this.pool, webhook.link_token);
+    if (!session) throw new NotYetApplicableError(`no link request known for this link token yet`);
+    const streamId = bankLinkStreamId(session.user_id);
+    const context = {
+      correlationId,
+      causationId: webhook.link_session_id ?? webhook.link_token,
+      actor: 'provider:plaid',
+      eventIdSeed: `plaid:link-session-finished:${webhook.link_token}`,
+    };
+
+    const current = await this.commands.load(streamId, bankLinkDecider);
+    if (current.state.status !== 'PENDING' || current.state.linkToken !== webhook.link_token) {
+      this.logger.log(`link webhook for a link that is no longer pending (status ${current.state.status}); nothing to do`);
+      return;
+    }
+
+    const publicToken = webhook.public_tokens?.[0];
+    if (webhook.status.toUpperCase() === 'SUCCESS' && publicToken) {
+      const { accessToken, itemId } = await this.exchangeOnce(publicToken);
+      const account = await this.provider.getLinkedAccount(accessToken);
+      await this.commands.execute(
+        streamId,
+        bankLinkDecider,
+        {
+          type: 'CompleteLink',
+          data: {
+            link_token: webhook.link_token,
+            item_id: itemId,
+            account_id: account.accountId,
+            mask: account.mask,
+            account_name: account.name,
+            account_subtype: account.subtype,
+            institution_id: account.institutionId,
+            bank_name: account.institutionName,
+            access_token_encrypted: this.cipher.encrypt(accessToken, `plaid-access-token:${session.user_id}`),
+          },
+          now: this.commands.now(),
+        },
+        context,
+      );
+      return;
+    }
+
+    const lastError: LinkError = {
+      error_code: webhook.error?.error_code ?? (webhook.status.toUpperCase() === 'SUCCESS' ? 'NO_PUBLIC_TOKEN' : 'USER_EXITED'),
+      error_message: webhook.error?.error_message ?? webhook.error?.display_message ?? 'the user did not complete the bank linking flow',
+    };
+    await this.commands.execute(
+      streamId,
+      bankLinkDecider,
+      { type: 'FailLink', data: { link_token: webhook.link_token, last_error: lastError }, now: this.commands.now() },
+      context,
+    );
+  }
+
+  private async exchangeOnce(publicToken: string): Promise<{ accessToken: string; itemId: string }> {
+    const fingerprint = this.fingerprinter.fingerprint('plaid-public-token', publicToken);
+    const found = await this.pool.query<{ item_id: string; access_token_encrypted: string }>(
+      'SELECT item_id, access_token_encrypted FROM plaid_token_exchanges WHERE public_token_fingerprint = $1',
+      [fingerprint],
+    );
+    if (found.rows[0]) {
+      return { itemId: found.rows[0].item_id, accessToken: this.cipher.decrypt(found.rows[0].access_token_encrypted, 'plaid-token-exchange') };
+    }
+    const exchanged = await this.provider.exchangePublicToken(publicToken);
+    await this.pool.query(
+      `INSERT INTO plaid_token_exchanges (public_token_fingerprint, item_id, access_token_encrypted) VALUES ($1, $2, $3)
+       ON CONFLICT (public_token_fingerprint) DO NOTHING`,
+      [fingerprint, exchanged.itemId, this.cipher.encrypt(exchanged.accessToken, 'plaid-token-exchange')],
+    );
+    return exchanged;
+  }
+}
