@@ -1,0 +1,5 @@
+export { createProviderSandboxApp } from './create-provider-sandbox-app';
+export type { ProviderSandboxOptions } from './common/sandbox-options';
+export { WebhookKeyRing } from './webhooks/webhook-key-ring';
+export { SANDBOX_INSTITUTIONS } from './items/institutions';
+export type { SandboxInstitution } from './items/institutions';
