@@ -1,0 +1,438 @@
+import { Pool, type ClientConfig, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import {
+  comparePositions,
+  START,
+  WrongExpectedVersionError,
+  type AppendOptions,
+  type AppendResult,
+  type EventData,
+  type EventHandler,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type Position,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionFilter,
+} from '../event-store.port';
+import { EventIdConflictError } from './errors';
+import { CoalescingNotifier, NotificationListener } from './pg-notifications';
+import { PollingSubscription, type FeedPage } from './polling-subscription';
+import { quoteIdentifier, schemaStatements } from './schema';
+
+export interface PostgresEventStoreOptions {
+  pool: Pool;
+  /** Schema holding the `events` and `streams` tables and the append function. Default `public`. */
+  schema?: string;
+  /** Subscriptions re-read at least this often even if no notification arrives. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** LISTEN/NOTIFY channel. Default `<schema>_events`. */
+  notifyChannel?: string;
+  /** Send a (coalesced) NOTIFY after appends commit. Default true; with false, subscribers in other processes poll. */
+  notifyOnAppend?: boolean;
+  /** Events per catch-up page of a subscription. Default 500. */
+  pageSize?: number;
+  /**
+   * Test hook. When set, each append runs in an explicit transaction on a dedicated pool connection and
+   * this is awaited after the append statement and before COMMIT, holding the transaction open. Used to
+   * prove that readers never skip events committed out of order. Never set it in production.
+   */
+  beforeCommit?: () => Promise<void>;
+  /** Whether `close()` ends the pool. Default false (the caller owns it); `create()` sets it. */
+  ownsPool?: boolean;
+}
+
+interface AppendRow extends QueryResultRow {
+  status: 'ok' | 'idempotent' | 'event_id_conflict' | 'wrong_expected_version';
+  revision: string | null;
+  commit: string | null;
+  prepare: string | null;
+  actual: string | null;
+}
+
+interface EventRow extends QueryResultRow {
+  prepare: string;
+  commit: string;
+  stream_id: string;
+  revision: string;
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: Date | string;
+}
+
+interface PageRow extends QueryResultRow {
+  safe_xmin: string;
+  pending: boolean;
+  prepare: string | null;
+  commit: string | null;
+  stream_id: string | null;
+  revision: string | null;
+  id: string | null;
+  type: string | null;
+  data: Record<string, unknown> | null;
+  metadata: EventMetadata | null;
+  recorded_at: Date | string | null;
+}
+
+const MAX_BIGINT = '9223372036854775807';
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The Postgres adapter of the EventStore port (the embedded default, and the store CI runs).
+ *
+ * Positions are `{commit: tx_id, prepare: global_position}`: the id of the transaction that wrote the
+ * event, then its sequence number.
+ *
+ * ORDERING TRAP, and why this adapter never skips an event. Sequence values are handed out at INSERT time
+ * but become visible at COMMIT time, so a reader doing `global_position > last` can read 11 (committed)
+ * while 10 is still in flight, move its checkpoint to 11, and never see 10. Instead, readers only return
+ * rows whose writing transaction id is below `pg_snapshot_xmin(pg_current_snapshot())`, taken in the
+ * same statement (so from the same snapshot the rows are read with), ordered by (tx_id, global_position):
+ *  - xmin is the oldest transaction id still running when the snapshot was taken; every transaction
+ *    with a smaller id has already committed or aborted, and its commit is visible in that snapshot;
+ *  - a transaction that has no id yet when the snapshot is taken gets one larger than every id assigned
+ *    so far, hence >= xmin; so no event with tx_id < xmin can appear later, ever;
+ *  - therefore the set of rows with tx_id < xmin is final, and walking it in (tx_id, global_position)
+ *    order and remembering the last (tx_id, global_position) can never pass over a row that shows up
+ *    afterwards. xmin only moves forward, so the next read continues the same total order.
+ * The price is latency, not correctness: an event becomes readable once every older transaction in
+ * the cluster (any writer, not only appends) has finished. A transaction left open for minutes (or an
+ * orphaned prepared transaction) delays delivery by that long; keep write transactions short.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly schema: string;
+  private readonly pool: Pool;
+  private readonly quotedSchema: string;
+  private readonly channel: string;
+  private readonly pollIntervalMs: number;
+  private readonly pageSize: number;
+  private readonly beforeCommit: (() => Promise<void>) | undefined;
+  private readonly ownsPool: boolean;
+  private readonly listener: NotificationListener;
+  private readonly notifier: CoalescingNotifier | undefined;
+  private readonly subscriptions = new Set<PollingSubscription>();
+  private readonly sql: ReturnType<typeof statements>;
+  private closed = false;
+
+  constructor(options: PostgresEventStoreOptions) {
+    this.pool = options.pool;
+    this.schema = options.schema ?? 'public';
+    this.quotedSchema = quoteIdentifier(this.schema);
+    this.channel = options.notifyChannel ?? `${this.schema}_events`;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.pageSize = options.pageSize ?? 500;
+    this.beforeCommit = options.beforeCommit;
+    this.ownsPool = options.ownsPool ?? false;
+    const clientConfig = this.pool.options as ClientConfig;
+    this.listener = new NotificationListener(clientConfig, this.channel);
+    this.notifier = (options.notifyOnAppend ?? true) ? new CoalescingNotifier(clientConfig, this.channel) : undefined;
+    this.sql = statements(this.quotedSchema, this.schema);
+  }
+
+  /** A store over its own pool (closed by `close()`). Call `ensureSchema()` before first use. */
+  static create(
+    connectionString: string,
+    options: Omit<PostgresEventStoreOptions, 'pool' | 'ownsPool'> & { poolSize?: number } = {},
+  ): PostgresEventStore {
+    const { poolSize, ...rest } = options;
+    const pool = new Pool({ connectionString, max: poolSize ?? 10, application_name: 'event-store' });
+    return new PostgresEventStore({ ...rest, pool, ownsPool: true });
+  }
+
+  /** Creates the schema, tables, indexes and functions if missing. Safe to call concurrently. */
+  async ensureSchema(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`event-store:${this.schema}`]);
+      for (const statement of schemaStatements(this.quotedSchema)) await client.query(statement);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async appendToStream(streamId: string, events: EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    this.assertOpen();
+    const expected = options.expectedRevision ?? 'any';
+    const [kind, revision] = expectation(expected);
+    if (events.length === 0) return this.appendNothing(streamId, expected, kind, revision);
+    const ids = events.map((event) => event.id);
+    if (new Set(ids).size !== ids.length) {
+      throw new EventIdConflictError(streamId, ids, 'the batch repeats an event id');
+    }
+    const payload = JSON.stringify(
+      events.map((event) => ({ id: event.id, type: event.type, data: event.data, metadata: event.metadata })),
+    );
+    const values = [streamId, kind, revision, payload];
+
+    let row: AppendRow;
+    try {
+      row = this.beforeCommit
+        ? await this.inTransaction(async (client) => {
+            const result = await client.query<AppendRow>({ ...this.sql.append, values });
+            if (result.rows[0]?.status === 'ok') await this.beforeCommit?.();
+            return result.rows[0];
+          })
+        : (await this.pool.query<AppendRow>({ ...this.sql.append, values })).rows[0];
+    } catch (error) {
+      if (isUniqueViolation(error, 'events_event_id_key')) return this.resolveExistingIds(streamId, ids, payload);
+      throw error;
+    }
+
+    switch (row.status) {
+      case 'ok':
+        this.announceAppend();
+        return appendResult(row);
+      case 'idempotent':
+        return appendResult(row);
+      case 'event_id_conflict':
+        throw new EventIdConflictError(streamId, ids, 'some of the batch\'s event ids are already in the stream and some are not');
+      case 'wrong_expected_version':
+        throw new WrongExpectedVersionError(streamId, expected, row.actual === null ? 'no_stream' : BigInt(row.actual));
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    if (options.maxCount !== undefined && options.maxCount <= 0) return [];
+    const { rows } = await this.pool.query<EventRow>({
+      ...this.sql.readStream,
+      values: [
+        streamId,
+        (options.fromRevision ?? 0n).toString(),
+        options.toRevision?.toString() ?? MAX_BIGINT,
+        options.maxCount ?? null,
+      ],
+    });
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    if (options.limit <= 0) return [];
+    const page = await this.fetchPage(options.fromPosition ?? START, options.limit, undefined);
+    return page.events;
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: EventHandler): Subscription {
+    this.assertOpen();
+    const filter = options.filter;
+    const subscription: PollingSubscription = new PollingSubscription(
+      { fetch: (after, limit) => this.fetchPage(after, limit, filter) },
+      handler,
+      {
+        fromPosition: options.fromPosition ?? START,
+        pageSize: this.pageSize,
+        pollIntervalMs: this.pollIntervalMs,
+        maxFetchFailures: 5,
+        onWake: (wake) => this.listener.add(wake),
+        onEnd: () => this.subscriptions.delete(subscription),
+      },
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Stops this store's subscriptions and closes its connections (and the pool, if it owns it). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.listener.close();
+    await this.notifier?.close();
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  private announceAppend(): void {
+    this.listener.wakeAll();
+    this.notifier?.notify();
+  }
+
+  /** Reads one page of the global log strictly after `after`, below the safe high-water mark. */
+  private async fetchPage(after: Position, limit: number, filter: SubscriptionFilter | undefined): Promise<FeedPage> {
+    const { rows } = await this.pool.query<PageRow>({
+      ...this.sql.page,
+      values: [
+        after.commit < 0n ? '0' : after.commit.toString(),
+        after.prepare.toString(),
+        limit,
+        filter?.eventTypes ?? null,
+        filter?.streamPrefixes ?? null,
+      ],
+    });
+    const first = rows[0];
+    const events = rows.filter((row): row is EventRow & PageRow => row.prepare !== null).map(toRecordedEvent);
+    const caughtUp = events.length < limit;
+    let next = events.length > 0 ? events[events.length - 1].position : after;
+    if (caughtUp) {
+      // Every row below the high-water mark after `after` was looked at: later fetches can start at the
+      // mark itself (exclusive of nothing in transaction `safe_xmin`, which may still be running).
+      const mark: Position = { commit: BigInt(first.safe_xmin), prepare: -1n };
+      if (comparePositions(mark, next) > 0) next = mark;
+    }
+    return { events, caughtUp, next, pending: first.pending };
+  }
+
+  private async appendNothing(
+    streamId: string,
+    expected: ExpectedRevision,
+    kind: string,
+    revision: string | null,
+  ): Promise<AppendResult> {
+    const { rows } = await this.pool.query<EventRow>({ ...this.sql.lastEvent, values: [streamId] });
+    const last = rows[0];
+    const actual = last ? BigInt(last.revision) : undefined;
+    const ok =
+      kind === 'any' ||
+      (kind === 'no_stream' && actual === undefined) ||
+      (kind === 'stream_exists' && actual !== undefined) ||
+      (kind === 'exact' && actual !== undefined && actual.toString() === revision);
+    if (!ok) throw new WrongExpectedVersionError(streamId, expected, actual ?? 'no_stream');
+    return last
+      ? { nextExpectedRevision: BigInt(last.revision), position: { commit: BigInt(last.commit), prepare: BigInt(last.prepare) } }
+      : { nextExpectedRevision: -1n, position: START };
+  }
+
+  /** After a unique violation on event_id: an idempotent retry (all ids already in this stream) or a conflict. */
+  private async resolveExistingIds(streamId: string, ids: string[], payload: string): Promise<AppendResult> {
+    const { rows } = await this.pool.query<{ found: string; revision: string | null; commit: string | null; prepare: string | null }>({
+      ...this.sql.existing,
+      values: [streamId, payload],
+    });
+    const found = rows[0];
+    if (Number(found.found) === ids.length && found.revision !== null && found.commit !== null && found.prepare !== null) {
+      return {
+        nextExpectedRevision: BigInt(found.revision),
+        position: { commit: BigInt(found.commit), prepare: BigInt(found.prepare) },
+      };
+    }
+    throw new EventIdConflictError(
+      streamId,
+      ids,
+      Number(found.found) > 0
+        ? 'some of the batch\'s event ids are already in the stream and some are not'
+        : 'an event id is already used by an event of another stream',
+    );
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('PostgresEventStore is closed');
+  }
+}
+
+/** Maps the port's expected revision to the append function's (kind, revision) arguments. */
+function expectation(expected: ExpectedRevision): [kind: string, revision: string | null] {
+  if (typeof expected === 'bigint') {
+    if (expected === -1n) return ['no_stream', null];
+    if (expected < 0n) throw new RangeError(`Invalid expected revision ${expected}`);
+    return ['exact', expected.toString()];
+  }
+  return [expected, null];
+}
+
+function appendResult(row: AppendRow): AppendResult {
+  if (row.revision === null || row.commit === null || row.prepare === null) {
+    throw new Error(`append_to_stream returned an incomplete ${row.status} row`);
+  }
+  return {
+    nextExpectedRevision: BigInt(row.revision),
+    position: { commit: BigInt(row.commit), prepare: BigInt(row.prepare) },
+  };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    revision: BigInt(row.revision),
+    position: { commit: BigInt(row.commit), prepare: BigInt(row.prepare) },
+    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  };
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === UNIQUE_VIOLATION &&
+    (error as { constraint?: unknown }).constraint === constraint
+  );
+}
+
+const EVENT_COLUMNS = `ev.global_position::text AS prepare, ev.tx_id::text AS commit, ev.stream_id,
+  ev.stream_revision::text AS revision, ev.event_id::text AS id, ev.type, ev.data, ev.metadata, ev.recorded_at`;
+
+/** Named (prepared once per connection) statements for schema `s`. */
+function statements(s: string, schemaName: string): Record<'append' | 'existing' | 'readStream' | 'lastEvent' | 'page', QueryConfig> {
+  return {
+    append: {
+      name: `es_append:${schemaName}`,
+      text: `SELECT o_status AS status, o_revision::text AS revision, o_commit::text AS commit,
+                    o_prepare::text AS prepare, o_actual::text AS actual
+               FROM ${s}.append_to_stream($1, $2, $3::bigint, $4::jsonb)`,
+    },
+    existing: {
+      name: `es_existing:${schemaName}`,
+      text: `SELECT o_found::text AS found, o_revision::text AS revision, o_commit::text AS commit, o_prepare::text AS prepare
+               FROM ${s}.appended_events_result($1, $2::jsonb)`,
+    },
+    readStream: {
+      name: `es_read_stream:${schemaName}`,
+      text: `SELECT ${EVENT_COLUMNS} FROM ${s}.events ev
+              WHERE ev.stream_id = $1 AND ev.stream_revision >= $2::bigint AND ev.stream_revision <= $3::bigint
+              ORDER BY ev.stream_revision LIMIT $4::bigint`,
+    },
+    lastEvent: {
+      name: `es_last_event:${schemaName}`,
+      text: `SELECT ${EVENT_COLUMNS} FROM ${s}.events ev WHERE ev.stream_id = $1 ORDER BY ev.stream_revision DESC LIMIT 1`,
+    },
+    // The high-water mark and the rows come from one statement, hence one snapshot (see the class
+    // comment). MATERIALIZED keeps the mark and the `pending` probe evaluated once, not per row.
+    page: {
+      name: `es_page:${schemaName}`,
+      text: `WITH hw AS MATERIALIZED (
+               SELECT x.safe_xmin, EXISTS (SELECT 1 FROM ${s}.events p WHERE p.tx_id >= x.safe_xmin) AS pending
+                 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS safe_xmin) AS x
+             )
+             SELECT hw.safe_xmin::text AS safe_xmin, hw.pending, e.*
+               FROM hw LEFT JOIN LATERAL (
+                 SELECT ${EVENT_COLUMNS}
+                   FROM ${s}.events ev
+                  WHERE (ev.tx_id, ev.global_position) > ($1::xid8, $2::bigint)
+                    AND ev.tx_id < hw.safe_xmin
+                    AND ($4::text[] IS NULL OR ev.type = ANY ($4::text[]))
+                    AND ($5::text[] IS NULL OR EXISTS (
+                          SELECT 1 FROM unnest($5::text[]) AS prefix(p) WHERE starts_with(ev.stream_id, prefix.p)))
+                  ORDER BY ev.tx_id, ev.global_position
+                  LIMIT $3::bigint
+               ) AS e ON true`,
+    },
+  };
+}
