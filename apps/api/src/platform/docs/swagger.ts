@@ -1,0 +1,27 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export interface DocsOptions {
+  title?: string;
+  version?: string;
+  description?: string;
+}
+
+/** OpenAPI document for every Nest route: Swagger UI at /docs, JSON at /docs-json. */
+export function setupDocs(app: NestFastifyApplication, options: DocsOptions = {}): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle(options.title ?? 'Payments API')
+    .setVersion(options.version ?? '0.1.0')
+    .setDescription(
+      options.description ??
+        'Event-sourced payments orchestration. Authenticate with `Authorization: Bearer <api key>`; name the user with `X-User-Id`; ' +
+          'retry POST/PUT/PATCH/DELETE safely with `Idempotency-Key`. Every error uses the shape ' +
+          '`{ error_reason, error_description, error_category: { category, http_status_code }, error_details: [{ key, details }] }`.',
+    )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (pk_...)' }, 'api-key')
+    .addSecurityRequirements('api-key')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return document;
+}

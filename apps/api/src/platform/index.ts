@@ -1,0 +1,23 @@
+import './request-augmentation';
+
+export * from './platform.module';
+export * from './configure-platform';
+export * from './platform.tokens';
+export * from './errors/error-response';
+export * from './errors/error-response.filter';
+export * from './validation/validation-errors';
+export * from './auth/principal';
+export * from './auth/api-key.service';
+export * from './auth/api-key.guard';
+export * from './auth/auth.decorators';
+export * from './idempotency/idempotency.interceptor';
+export * from './idempotency/idempotency.store';
+export * from './idempotency/canonical-json';
+export * from './context/request-context';
+export * from './logging/logger';
+export * from './logging/redaction';
+export * from './health/health.registry';
+export * from './health/health.controller';
+export * from './metrics/metrics.service';
+export * from './schema/platform-schema';
+export * from './docs/swagger';

@@ -1,0 +1,47 @@
+import type { Pool } from 'pg';
+
+const SCHEMA_LOCK = 'payments:platform-schema';
+
+const STATEMENTS = [
+  `CREATE TABLE IF NOT EXISTS api_keys (
+     id          uuid PRIMARY KEY,
+     name        text NOT NULL,
+     key_hash    text NOT NULL UNIQUE,
+     scope       text NOT NULL CHECK (scope IN ('app', 'ops')),
+     created_at  timestamptz NOT NULL DEFAULT now(),
+     revoked_at  timestamptz
+   )`,
+  `COMMENT ON COLUMN api_keys.key_hash IS 'sha256 (hex) of the key; the key itself is never stored'`,
+  `CREATE TABLE IF NOT EXISTS idempotency_keys (
+     api_key_id       uuid NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+     key              text NOT NULL CHECK (char_length(key) BETWEEN 1 AND 255),
+     request_hash     text NOT NULL,
+     state            text NOT NULL CHECK (state IN ('in_flight', 'completed')),
+     claim_id         uuid NOT NULL,
+     response_status  integer,
+     response_body    jsonb,
+     created_at       timestamptz NOT NULL DEFAULT now(),
+     expires_at       timestamptz NOT NULL,
+     PRIMARY KEY (api_key_id, key)
+   )`,
+  `CREATE INDEX IF NOT EXISTS idempotency_keys_expires_at_idx ON idempotency_keys (expires_at)`,
+];
+
+/**
+ * Creates the platform tables (api_keys, idempotency_keys) if missing. Safe to run from several
+ * processes at once: the DDL runs under a transaction-scoped advisory lock.
+ */
+export async function ensurePlatformSchema(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SCHEMA_LOCK]);
+    for (const statement of STATEMENTS) await client.query(statement);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
