@@ -19,13 +19,16 @@ const swc = [
     sourceMaps: 'inline',
   },
 ];
+// jose 6 ships ESM only; jest's CommonJS runtime needs it transformed (Node itself loads it fine).
+const swcJs = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 const moduleNameMapper = {
-  '^@payments/(domain|event-store|read-models|messaging|providers|config|security)$': '<rootDir>/libs/$1/src',
-  '^@payments/(domain|event-store|read-models|messaging|providers|config|security)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@payments/(domain|event-store|read-models|messaging|providers|config|security|infrastructure)$': '<rootDir>/libs/$1/src',
+  '^@payments/(domain|event-store|read-models|messaging|providers|config|security|infrastructure)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const base = {
   rootDir: __dirname,
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/jose/.+\\.js$': swcJs },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testEnvironment: 'node',

@@ -1,17 +1,19 @@
 import { Logger } from '@nestjs/common';
+import { loadEmbeddedConfig } from '@payments/config';
+import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
 import { createProviderSandboxApp } from './create-provider-sandbox-app';
-import { loadSandboxSettings } from './sandbox-settings';
 
+/**
+ * provider-sandbox on its own: listens on PROVIDER_SANDBOX_PORT (default 3100) and accepts PLAID_CLIENT_ID /
+ * PLAID_SECRET when set, else the sandbox's documented development credentials.
+ */
 async function main(): Promise<void> {
-  const settings = loadSandboxSettings();
-  const app = await createProviderSandboxApp({
-    clientId: settings.clientId,
-    secret: settings.secret,
-    publicBaseUrl: settings.publicBaseUrl,
-    logger: settings.logger,
-  });
-  await app.listen({ host: settings.host, port: settings.port });
-  new Logger('ProviderSandbox').log(`provider-sandbox listening on ${await app.getUrl()} (public ${settings.publicBaseUrl})`);
+  const config = loadEmbeddedConfig();
+  const credentials = config.plaid ? { clientId: config.plaid.clientId, secret: config.plaid.secret.reveal() } : SANDBOX_PLAID_CREDENTIALS;
+  const publicBaseUrl = config.plaid?.baseUrl ?? `http://127.0.0.1:${config.providerSandboxPort}`;
+  const app = await createProviderSandboxApp({ ...credentials, publicBaseUrl, logger: config.logLevel === 'debug' });
+  await app.listen({ host: '0.0.0.0', port: config.providerSandboxPort });
+  new Logger('ProviderSandbox').log(`provider-sandbox listening on ${await app.getUrl()} (public ${publicBaseUrl})`);
 }
 
 main().catch((error: unknown) => {

@@ -42,6 +42,12 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(CLIENT_ID, { message: 'must be 1 to 128 characters of letters, digits, ".", "_" or "-"' })
   KAFKA_CLIENT_ID?: string;
 
+  @IsOptional() @Matches(/^[A-Za-z0-9._-]{0,100}$/, { message: 'must be up to 100 characters of letters, digits, ".", "_" or "-"' })
+  KAFKA_TOPIC_PREFIX?: string;
+
+  @IsOptional() @Matches(/^[1-9]$/, { message: 'must be a whole number from 1 to 9' })
+  KAFKA_REPLICATION_FACTOR?: string;
+
   @IsOptional() @Matches(EVENTSTORE_URL, { message: 'must be an esdb:// (or esdb+discover://, kurrentdb://) connection string' })
   EVENTSTORE_CONNECTION_STRING?: string;
 
@@ -88,6 +94,8 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'OPS_API_KEY',
   'KAFKA_BROKERS',
   'KAFKA_CLIENT_ID',
+  'KAFKA_TOPIC_PREFIX',
+  'KAFKA_REPLICATION_FACTOR',
   'EVENTSTORE_CONNECTION_STRING',
   'ENCRYPTION_KEY',
   'FINGERPRINT_KEY',

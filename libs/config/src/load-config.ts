@@ -7,6 +7,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
+  /** Prepended to every topic and consumer-group name (isolates test runs or tenants sharing a cluster). */
+  topicPrefix: string;
+  /** Replication factor for the topics the service creates (3 in production, 1 on a single broker). */
+  replicationFactor: number;
 }
 
 export interface PlaidConfig {
@@ -155,7 +159,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     opsApiKey: vars.OPS_API_KEY !== undefined ? new Secret(vars.OPS_API_KEY) : undefined,
     kafka:
       vars.KAFKA_BROKERS !== undefined
-        ? { brokers: vars.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: vars.KAFKA_CLIENT_ID ?? 'payments' }
+        ? {
+            brokers: vars.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+            clientId: vars.KAFKA_CLIENT_ID ?? 'payments',
+            topicPrefix: vars.KAFKA_TOPIC_PREFIX ?? '',
+            replicationFactor: Number(vars.KAFKA_REPLICATION_FACTOR ?? '1'),
+          }
         : undefined,
     eventStoreConnectionString: vars.EVENTSTORE_CONNECTION_STRING,
     encryptionKey,
@@ -171,4 +180,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookMaxAgeSeconds,
   };
   return config;
+}
+
+/** Embedded mode's configuration (`npm start`): the process environment, with database and keys optional. */
+export function loadEmbeddedConfig(): EmbeddedAppConfig {
+  return loadConfig(process.env, { embedded: true });
 }

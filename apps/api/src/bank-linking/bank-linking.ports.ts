@@ -7,7 +7,6 @@ export interface LinkTokenProvider {
   }>;
 }
 
-export const BANK_LINKING_OPTIONS = Symbol('BANK_LINKING_OPTIONS');
 export interface BankLinkingOptions {
   /** Where the provider sends link webhooks: `<PUBLIC_BASE_URL>/webhooks/plaid`. */
   webhookUrl: string;

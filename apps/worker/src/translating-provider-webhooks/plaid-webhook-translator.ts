@@ -4,6 +4,7 @@ import { bankLinkDecider, bankLinkStreamId, LinkError } from '@payments/domain';
 import { CommandProcessor } from '@payments/event-store';
 import { findLinkSession, PG_POOL, runMigrations } from '@payments/read-models';
 import { FieldCipher, Fingerprinter } from '@payments/security';
+import { ReceivedWebhook } from '@payments/messaging';
 import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK } from '@payments/providers/nest/provider-tokens';
 
 /** What the translator needs from the provider (the Plaid adapter in libs/providers implements it). */
@@ -19,12 +20,6 @@ export interface LinkCompletionProvider {
   }>;
 }
 
-/** A provider webhook as received and verified by the API (raw bytes, as produced to `provider.webhooks`). */
-export interface ReceivedWebhook {
-  body: Buffer;
-  headers: Record<string, string>;
-  receivedAt: Date;
-}
 
 interface LinkSessionFinished {
   webhook_type: 'LINK';

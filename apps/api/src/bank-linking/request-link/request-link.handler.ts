@@ -4,7 +4,8 @@ import { assertCanRequestLink, bankLinkDecider, bankLinkStreamId, customerDecide
 import { CommandProcessor, deterministicUuid, newUuid } from '@payments/event-store';
 import { PLAID_LINK } from '@payments/providers/nest/provider-tokens';
 import { HttpRequestContext, commandContextFrom } from '../../shared/command-context';
-import { BANK_LINKING_OPTIONS, BankLinkingOptions, LinkTokenProvider } from '../bank-linking.ports';
+import { BANK_LINKING_OPTIONS } from '@payments/infrastructure';
+import { BankLinkingOptions, LinkTokenProvider } from '../bank-linking.ports';
 
 export class RequestLinkCommand {
   constructor(

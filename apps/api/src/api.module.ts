@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from '@payments/config';
+import { PlatformModule } from './platform';
+import { CustomersModule } from './customers/customers.module';
+import { BankLinkingModule } from './bank-linking/bank-linking.module';
+import { ProviderWebhooksModule } from './provider-webhooks/provider-webhooks.module';
+import { API_OPTIONS, ApiOptions } from './api.options';
+
+/** The REST API: platform (errors, auth, idempotency, logs, health, metrics, docs) and the feature slices. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig, options: ApiOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        PlatformModule.forRoot({
+          idempotencyTtlHours: config.idempotencyTtlHours,
+          bootstrapApiKeys: [
+            ...(config.localApiKey ? [{ key: config.localApiKey.reveal(), name: 'local', scope: 'app' as const }] : []),
+            ...(config.opsApiKey ? [{ key: config.opsApiKey.reveal(), name: 'local-ops', scope: 'ops' as const }] : []),
+          ],
+        }),
+        { module: ApiOptionsModule, global: true, providers: [{ provide: API_OPTIONS, useValue: options }], exports: [API_OPTIONS] },
+        CustomersModule,
+        BankLinkingModule,
+        ProviderWebhooksModule,
+      ],
+    };
+  }
+}
+
+@Module({})
+class ApiOptionsModule {}

@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppConfig } from '@payments/config';
+import { Clock } from '@payments/domain';
+import { EventStore } from '@payments/event-store';
+import { InfrastructureModule } from '@payments/infrastructure';
+import { Pool } from 'pg';
+import { configurePlatform } from './platform';
+import { ApiModule } from './api.module';
+
+export interface CreateServiceAppOptions {
+  config: AppConfig;
+  /** Extra modules in the same process (embedded mode adds the worker). */
+  extraModules?: DynamicModule[];
+  clock?: Clock;
+  pool?: Pool;
+  eventStore?: EventStore;
+  /** Prefix for Kafka topic/group names (tests isolate themselves with it). */
+  kafkaTopicPrefix?: string;
+  logger?: boolean;
+}
+
+/** Builds the HTTP application (not yet listening) with the shared infrastructure and any extra modules. */
+export async function createServiceApp(options: CreateServiceAppOptions): Promise<NestFastifyApplication> {
+  @Module({
+    imports: [
+      InfrastructureModule.forRoot({ config: options.config, clock: options.clock, pool: options.pool, eventStore: options.eventStore }),
+      ApiModule.forRoot(options.config, { kafkaTopicPrefix: options.kafkaTopicPrefix ?? '' }),
+      ...(options.extraModules ?? []),
+    ],
+  })
+  class ServiceModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, new FastifyAdapter({ bodyLimit: 1_048_576 }), {
+    rawBody: true,
+    bufferLogs: true,
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  await configurePlatform(app);
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { ConsumerHandle, MessagingLogger, NonRetryableError, runConsumer, webhookFromMessage } from '@payments/messaging';
+import { KAFKA } from '@payments/infrastructure';
+import { PlaidWebhookTranslator } from './plaid-webhook-translator';
+
+export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
+export interface WorkerOptions {
+  /** Prefix for Kafka topic and group names (isolates test runs or tenants on one cluster). */
+  kafkaTopicPrefix: string;
+  /** Attempts per webhook before it goes to the DLQ (default 8). */
+  maxAttempts?: number;
+}
+
+/** Adapts Nest's logger to the messaging library's pino-shaped logger. */
+export function nestMessagingLogger(logger: Logger): MessagingLogger {
+  const line = (fields: Record<string, unknown>, message: string) => `${message} ${JSON.stringify(fields)}`;
+  return {
+    debug: (f, m) => logger.debug(line(f, m)),
+    info: (f, m) => logger.log(line(f, m)),
+    warn: (f, m) => logger.warn(line(f, m)),
+    error: (f, m) => logger.error(line(f, m)),
+  };
+}
+
+/**
+ * The translator as a Kafka consumer group on `provider.webhooks`: offsets are committed only after the
+ * translator appended its events; a webhook that keeps failing goes to `provider.webhooks.dlq`.
+ * Inactive when Kafka is not configured (embedded mode calls the translator in-process).
+ */
+@Injectable()
+export class WebhookConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WebhookTranslator');
+  private handle?: ConsumerHandle;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka | null,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
+    private readonly translator: PlaidWebhookTranslator,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.kafka) return;
+    const prefix = this.options.kafkaTopicPrefix;
+    this.handle = runConsumer({
+      kafka: this.kafka,
+      groupId: `${prefix}webhook-translator`,
+      topic: `${prefix}provider.webhooks`,
+      dlqTopic: `${prefix}provider.webhooks.dlq`,
+      maxAttempts: this.options.maxAttempts ?? 8,
+      backoffMs: { initial: 200, max: 5000 },
+      logger: nestMessagingLogger(this.logger),
+      sessionTimeoutMs: 10000,
+      heartbeatIntervalMs: 1000,
+      maxWaitTimeMs: 200,
+      isRetryable: (error) => !(error instanceof NonRetryableError || error instanceof SyntaxError),
+      handle: (message) => this.translator.handle(webhookFromMessage(message)),
+    });
+    await this.handle.ready;
+    this.logger.log(`consuming ${prefix}provider.webhooks`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle?.stop();
+  }
+
+  lag() {
+    return this.handle?.lag() ?? Promise.resolve([]);
+  }
+}

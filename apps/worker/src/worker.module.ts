@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { WEBHOOK_HANDLER } from '@payments/infrastructure';
+import { ProjectionsService } from './projecting/projections.service';
+import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
+import { WebhookConsumerService, WORKER_OPTIONS, WorkerOptions } from './translating-provider-webhooks/webhook-consumer.service';
+
+/** The worker: projections, and the provider webhook translator (Kafka consumer or in-process handler). */
+@Module({})
+export class WorkerModule {
+  static forRoot(options: WorkerOptions): DynamicModule {
+    return {
+      module: WorkerModule,
+      global: true,
+      providers: [
+        { provide: WORKER_OPTIONS, useValue: options },
+        ProjectionsService,
+        PlaidWebhookTranslator,
+        WebhookConsumerService,
+        { provide: WEBHOOK_HANDLER, useExisting: PlaidWebhookTranslator },
+      ],
+      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER],
+    };
+  }
+}
