@@ -30,6 +30,14 @@ export class PublishTimeoutError extends Error {
   }
 }
 
+/** The topic does not exist. Topics are created by `ensureTopics`, never by the broker on first use. */
+export class UnknownTopicError extends Error {
+  constructor(topic: string) {
+    super(`topic ${topic} does not exist (create it with ensureTopics; broker auto-creation is not used)`);
+    this.name = 'UnknownTopicError';
+  }
+}
+
 export class PublisherClosedError extends Error {
   constructor() {
     super('publisher is closed');
@@ -47,7 +55,8 @@ export class PublisherClosedError extends Error {
  * (consumers de-duplicate by event id).
  *
  * Connects on first use; `close()` waits (bounded) for publishes in flight, then disconnects.
- * Topics must exist: broker auto-creation is never asked for.
+ * Topics must exist: broker auto-creation is never asked for, and the first publish to a topic checks that it
+ * exists ({@link UnknownTopicError}), since kafkajs would otherwise retry a send to a missing topic forever.
  */
 export class KafkaMessagePublisher implements MessagePublisher {
   private readonly logger: MessagingLogger;
@@ -55,6 +64,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   private readonly deadlineMs: number;
   private producer: Promise<Producer> | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly knownTopics = new Map<string, Promise<void>>();
   private closing: Promise<void> | null = null;
   private connected = false;
 
@@ -85,7 +95,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
         throw new Error(`publish to ${topic}: every message needs a non-empty key`);
       }
     }
-    const send = this.ready().then((producer) =>
+    const send = Promise.all([this.ready(), this.assertTopicExists(topic)]).then(([producer]) =>
       producer.send({
         topic,
         acks: -1,
@@ -147,6 +157,25 @@ export class KafkaMessagePublisher implements MessagePublisher {
       this.producer = connecting;
     }
     return this.producer;
+  }
+
+  private assertTopicExists(topic: string): Promise<void> {
+    let check = this.knownTopics.get(topic);
+    if (!check) {
+      check = (async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        try {
+          if (!(await admin.listTopics()).includes(topic)) throw new UnknownTopicError(topic);
+        } finally {
+          await admin.disconnect();
+        }
+      })();
+      this.knownTopics.set(topic, check);
+      // Forget failures so the topic is checked again next time (it may have been created since).
+      check.catch(() => this.knownTopics.delete(topic));
+    }
+    return check;
   }
 
   private track(promise: Promise<unknown>): void {

@@ -1,5 +1,5 @@
 import type { Admin, IResourceConfigEntry, Kafka } from 'kafkajs';
-import { type MessagingLogger, silentLogger } from './messaging-logger';
+import { type MessagingLogger, errorMessage, silentLogger } from './messaging-logger';
 
 /** The project's topic names (ARCHITECTURE.md §7). */
 export const TOPICS = {
@@ -116,18 +116,24 @@ export async function ensureTopics(kafka: Kafka, options: EnsureTopicsOptions): 
       if (!existing.has(spec.name)) {
         // One topic per request: kafkajs reports "already exists" (a concurrent creator won) as `false`
         // only when every topic in the request already exists.
-        const created = await admin.createTopics({
-          waitForLeaders: true,
-          timeout: timeoutMs,
-          topics: [
-            {
-              topic: spec.name,
-              numPartitions: spec.partitions,
-              replicationFactor,
-              configEntries: topicConfigEntries(spec, replicationFactor),
-            },
-          ],
-        });
+        const created = await admin
+          .createTopics({
+            // kafkajs' own leader wait can fail on a KRaft broker whose metadata lags the create; waited for below.
+            waitForLeaders: false,
+            timeout: timeoutMs,
+            topics: [
+              {
+                topic: spec.name,
+                numPartitions: spec.partitions,
+                replicationFactor,
+                configEntries: topicConfigEntries(spec, replicationFactor),
+              },
+            ],
+          })
+          .catch((error: unknown) => {
+            throw new Error(`creating topic ${spec.name} failed: ${kafkaErrorText(error)}`, { cause: error });
+          });
+        await waitForLeaders(admin, spec.name, timeoutMs);
         if (created) {
           logger.info({ topic: spec.name, partitions: spec.partitions, replicationFactor }, 'kafka topic created');
           result.created.push(spec.name);
@@ -150,6 +156,31 @@ export async function ensureTopics(kafka: Kafka, options: EnsureTopicsOptions): 
     await admin.disconnect();
   }
   return result;
+}
+
+const NOT_YET_VISIBLE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Waits until the topic shows in metadata with a leader for every partition. */
+async function waitForLeaders(admin: Admin, topic: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const found = topics.find((t) => t.name === topic);
+      if (found && found.partitions.length > 0 && found.partitions.every((p) => p.leader >= 0)) return;
+    } catch (error) {
+      if (!NOT_YET_VISIBLE.has(String((error as { type?: unknown }).type))) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for every partition after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** kafkajs reports per-topic failures inside an aggregate error whose own message says little. */
+function kafkaErrorText(error: unknown): string {
+  const nested = (error as { errors?: unknown }).errors;
+  if (Array.isArray(nested) && nested.length > 0) return nested.map((e) => errorMessage(e)).join('; ');
+  return errorMessage(error);
 }
 
 async function partitionCount(admin: Admin, topic: string): Promise<number> {
