@@ -67,7 +67,7 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('/var/lib/payments');
     expect(config.localApiKey?.reveal()).toBe('local-key-0123456789');
     expect(config.opsApiKey?.reveal()).toBe('ops-key-0123456789ab');
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'payments-api' });
+    expect(config.kafka).toMatchObject({ brokers: ['k1:9092', 'k2:9092'], clientId: 'payments-api' });
     expect(config.eventStoreConnectionString).toBe('esdb://es1:2113?tls=false');
     expect(config.encryptionKey.reveal().equals(encryption)).toBe(true);
     expect(config.plaid?.baseUrl).toBe('https://sandbox.plaid.com');

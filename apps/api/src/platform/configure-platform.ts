@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { correlationHook } from './context/request-context';
+import { toDomainError } from './errors/error-response';
 import { DocsOptions, setupDocs } from './docs/swagger';
 import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_LOGGER } from './platform.tokens';
@@ -29,8 +30,9 @@ export function configurePlatform(app: NestFastifyApplication, options: Configur
   const jsonParser = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: options.bodyLimit ?? 1_048_576 }, (request, body, done) => {
     request.rawBody = body;
-    // The default parser takes the Buffer as is (typed as string in fastify's d.ts).
-    jsonParser(request, body as unknown as string, done);
+    // The default parser takes the Buffer as is (typed as string in fastify's d.ts). Its errors are
+    // turned into DomainErrors here, while their codes are still known (Nest keeps only the message).
+    jsonParser(request, body as unknown as string, (error, parsed) => (error ? done(toDomainError(error), undefined) : done(null, parsed)));
   });
 
   fastify.addHook('onRequest', correlationHook);

@@ -89,6 +89,7 @@ export function toDomainError(exception: unknown, request?: { method?: string; u
   if (status === 405) return bodyProblem('method_not_allowed', 'Method not allowed', 'method');
   if (status === 413) return FASTIFY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE();
   if (status === 415) return FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE();
+  if (status === 400 && exception instanceof HttpException && /json/i.test(exception.message)) return FASTIFY_ERRORS.FST_ERR_CTP_INVALID_JSON_BODY();
   if (status >= 400 && status < 500) return bodyProblem('bad_request', 'The request could not be understood', 'request');
   return internalError();
 }

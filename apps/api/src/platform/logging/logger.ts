@@ -1,6 +1,22 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
-import { redact, redactString } from './redaction';
+import { REDACTED, redact, redactString } from './redaction';
+
+/** Keys censored in child-logger bindings (top level and one level down); log objects get the full deep redaction. */
+const BINDING_KEYS = [
+  'authorization',
+  'apiKey',
+  'api_key',
+  'secret',
+  'client_secret',
+  'password',
+  'account_number',
+  'routing_number',
+  'access_token',
+  'public_token',
+  'link_token',
+  'processor_token',
+];
 
 export interface CreateLoggerOptions {
   /** config LOG_LEVEL (default 'info'). */
@@ -22,10 +38,11 @@ export function createPinoLogger(options: CreateLoggerOptions = {}): Logger {
     base: { ...(options.base ?? {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
     messageKey: 'msg',
+    // pino does not pass child bindings through formatters.log; its own redaction covers them.
+    redact: { paths: BINDING_KEYS.flatMap((key) => [key, `*.${key}`]), censor: REDACTED },
     formatters: {
       level: (label) => ({ level: label }),
       log: (object) => redact(object) as Record<string, unknown>,
-      bindings: (bindings) => redact(bindings) as Record<string, unknown>,
     },
     hooks: {
       logMethod(args, method) {
