@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import type { RecordedEvent } from '../event-store.port';
+import { newEvent } from '../testing/event-store.contract';
+import { EventIdConflictError } from './errors';
+import { PostgresEventStore } from './postgres-event-store';
+
+/**
+ * Postgres-adapter behaviour beyond the shared contract: schema creation under concurrency, the polling
+ * fallback when no NOTIFY arrives, transactions that abort or stay open, and event-id conflicts.
+ */
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL is not set (the jest global setup provides it)');
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('PostgresEventStore', () => {
+  let pool: Pool;
+  let schema: string;
+  const stores: PostgresEventStore[] = [];
+  const open = (options: Partial<ConstructorParameters<typeof PostgresEventStore>[0]> = {}): PostgresEventStore => {
+    const store = new PostgresEventStore({ pool, schema, ...options });
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    pool = new Pool({ connectionString: databaseUrl, max: 12, application_name: 'event-store-int' });
+    schema = `es_int_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
+
+  it('creates its schema once when many processes call ensureSchema at the same moment', async () => {
+    await Promise.all(Array.from({ length: 6 }, () => open().ensureSchema()));
+    await open().ensureSchema(); // and again, on an existing schema
+    const store = open();
+    await store.appendToStream('customer-1', [newEvent('CustomerRegistered')], { expectedRevision: 'no_stream' });
+    expect((await store.readStream('customer-1')).map((event) => event.type)).toEqual(['CustomerRegistered']);
+  });
+
+  it('rejects schema names that are not plain identifiers', () => {
+    expect(() => new PostgresEventStore({ pool, schema: 'public; DROP TABLE x' })).toThrow(/Invalid Postgres identifier/);
+  });
+
+  it('delivers by polling when the writer sends no NOTIFY', async () => {
+    const reader = open({ pollIntervalMs: 150 });
+    await reader.ensureSchema();
+    const silentWriter = open({ notifyOnAppend: false });
+    const seen: RecordedEvent[] = [];
+    const subscription = reader.subscribeToAll({}, async (event) => {
+      seen.push(event);
+    });
+    await sleep(100); // let it go idle first
+    const event = newEvent('PayoutRequested');
+    await silentWriter.appendToStream('payout-1', [event]);
+    await until(() => seen.length === 1, 'the polled event', 3_000);
+    expect(seen[0].id).toBe(event.id);
+    await subscription.stop();
+  });
+
+  it('a transaction that stays open holds delivery back; when it aborts, later commits still arrive without a notification', async () => {
+    const store = open({ pollIntervalMs: 5_000 }); // long: prove delivery does not wait for the poll interval
+    await store.ensureSchema();
+    const seen: string[] = [];
+    const subscription = store.subscribeToAll({}, async (event) => {
+      seen.push(event.type);
+    });
+
+    // Another session starts an append and keeps its transaction open (it has the older transaction id).
+    const blocker = await pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT * FROM "${schema}".append_to_stream($1, 'any', NULL, $2::jsonb)`, [
+      'ach-pull-aborted',
+      JSON.stringify([newEvent('AchPullRequested')]),
+    ]);
+
+    await store.appendToStream('ach-pull-committed', [newEvent('AchPullSettled')]);
+    await sleep(300);
+    expect(seen).toEqual([]); // committed, but behind an open older transaction: not yet safe to deliver
+
+    await blocker.query('ROLLBACK'); // aborts: no NOTIFY will ever come from it
+    blocker.release();
+    await until(() => seen.length === 1, 'the committed event after the abort', 3_000);
+    await sleep(100);
+    expect(seen).toEqual(['AchPullSettled']);
+    await expect(store.readStream('ach-pull-aborted')).resolves.toEqual([]);
+    await subscription.stop();
+  });
+
+  it('rejects an event id already used in another stream, appending nothing', async () => {
+    const store = open();
+    await store.ensureSchema();
+    const event = newEvent('RecipientAdded');
+    await store.appendToStream('recipient-1', [event]);
+    await expect(store.appendToStream('recipient-2', [event])).rejects.toBeInstanceOf(EventIdConflictError);
+    await expect(store.appendToStream('recipient-2', [newEvent('RecipientAdded'), event])).rejects.toBeInstanceOf(EventIdConflictError);
+    await expect(store.readStream('recipient-2')).resolves.toEqual([]);
+  });
+
+  it('rejects a batch that repeats an event id', async () => {
+    const store = open();
+    await store.ensureSchema();
+    const event = newEvent('HoldPlaced');
+    await expect(store.appendToStream('account-1-USD', [event, event])).rejects.toBeInstanceOf(EventIdConflictError);
+    await expect(store.readStream('account-1-USD')).resolves.toEqual([]);
+  });
+
+  it('an empty append checks the expected revision and writes nothing', async () => {
+    const store = open();
+    await store.ensureSchema();
+    await expect(store.appendToStream('transfer-1', [], { expectedRevision: 'no_stream' })).resolves.toEqual({
+      nextExpectedRevision: -1n,
+      position: { commit: -1n, prepare: -1n },
+    });
+    const appended = await store.appendToStream('transfer-1', [newEvent('TransferEstimated')]);
+    await expect(store.appendToStream('transfer-1', [], { expectedRevision: 0n })).resolves.toEqual(appended);
+    await expect(store.appendToStream('transfer-1', [], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ actual: 0n });
+  });
+
+  it('accepts -1n as "no stream" and reports the actual revision on conflicts', async () => {
+    const store = open();
+    await store.ensureSchema();
+    await expect(store.appendToStream('bank-link-1', [newEvent('BankLinkRequested')], { expectedRevision: -1n })).resolves.toMatchObject({
+      nextExpectedRevision: 0n,
+    });
+    await expect(store.appendToStream('bank-link-1', [newEvent('BankLinkRequested')], { expectedRevision: -1n })).rejects.toMatchObject({
+      name: 'WrongExpectedVersionError',
+      actual: 0n,
+    });
+  });
+});
