@@ -67,7 +67,9 @@ async function setupPostgres(state: TestInfraState): Promise<string> {
   if (!(await answers(adminUrl))) {
     if (given) throw new Error(`DATABASE_URL (${redactUrl(given)}) does not answer`);
     const output = await startLocalPostgres();
-    await waitUntilAnswers(adminUrl, 30_000);
+    await waitUntilAnswers(adminUrl, 30_000).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)} after pg_ctlcluster start (${output})`);
+    });
     state.postgresStarted = true;
     how = `local, started now (${output})`;
   }
