@@ -199,6 +199,62 @@ describe('runConsumer: commit after effect, retries, DLQ (real Kafka)', () => {
     });
   });
 
+  it('heartbeats through retries longer than the session timeout, so the member is not evicted and the message is handled once', async () => {
+    const { topic, dlqTopic } = await topics();
+    const groupId = uniqueName('patient');
+    await publisher.publish(topic, [{ key: 'k', value: 'v' }]);
+
+    const calls: number[] = [];
+    start({
+      groupId,
+      topic,
+      dlqTopic,
+      maxAttempts: 3,
+      // Two waits of 3.5 s: 7 s of retrying against a 6 s session timeout.
+      backoffMs: { initial: 3_500, max: 3_500 },
+      handle: async (message) => {
+        calls.push(message.attempt);
+        if (message.attempt < 3) throw new Error('provider timeout');
+      },
+    });
+    await waitFor('offset committed', async () => (await committed(groupId, topic)) === '1', 15_000);
+    // An evicted member's commit is refused and the message would come back as attempt 1.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(calls).toEqual([1, 2, 3]);
+  }, 30_000);
+
+  it('gives way promptly when another member joins during retries', async () => {
+    const { topic, dlqTopic } = await topics(2);
+    const groupId = uniqueName('rebalance');
+    await publisher.publish(topic, [{ key: 'stuck', value: 'v' }]);
+
+    const owners: string[] = [];
+    const options = (name: string) => ({
+      groupId,
+      topic,
+      dlqTopic,
+      maxAttempts: 1_000,
+      backoffMs: { initial: 100, max: 100 },
+      handle: async () => {
+        owners.push(name);
+        throw new Error('still failing');
+      },
+    });
+    const first = start(options('first'));
+    await waitFor('first member retrying', () => owners.length >= 2);
+
+    const joinedAt = Date.now();
+    const second = start(options('second'));
+    await second.ready; // needs the first member to leave its retry loop and rejoin
+    expect(Date.now() - joinedAt).toBeLessThan(4_000);
+
+    // The uncommitted message is still being retried by whichever member owns its partition now.
+    const before = owners.length;
+    await waitFor('retries continue after the rebalance', () => owners.length >= before + 3);
+    expect(await committed(groupId, topic)).toBeNull();
+    await Promise.all([first.stop(), second.stop()]);
+  });
+
   it('keeps per-key order across partitions handled in parallel, retries included', async () => {
     const { topic, dlqTopic } = await topics(3);
     const keys = ['bt_a', 'bt_b', 'bt_c', 'bt_d', 'bt_e', 'bt_f'];
