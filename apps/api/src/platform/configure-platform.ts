@@ -22,7 +22,7 @@ export interface ConfigurePlatformOptions {
  *   - Swagger UI at /docs and the OpenAPI JSON at /docs-json.
  * The error filter, validation pipe, auth guard and idempotency interceptor come with PlatformModule.
  */
-export function configurePlatform(app: NestFastifyApplication, options: ConfigurePlatformOptions = {}): void {
+export async function configurePlatform(app: NestFastifyApplication, options: ConfigurePlatformOptions = {}): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   const logger = app.get<Logger>(PLATFORM_LOGGER);
   const metrics = app.get(MetricsService);
@@ -54,5 +54,5 @@ export function configurePlatform(app: NestFastifyApplication, options: Configur
     done();
   });
 
-  if (options.docs !== false) setupDocs(app, options.docs ?? {});
+  if (options.docs !== false) await setupDocs(app, options.docs ?? {}, (message) => logger.warn(message));
 }

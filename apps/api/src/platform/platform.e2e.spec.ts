@@ -184,7 +184,7 @@ beforeAll(async () => {
   class TestAppModule {}
 
   app = await NestFactory.create<NestFastifyApplication>(TestAppModule, new FastifyAdapter(), { logger: false });
-  configurePlatform(app, { docs: { title: 'Platform test' } });
+  await configurePlatform(app, { docs: { title: 'Platform test' } });
   await app.listen(0, '127.0.0.1');
   baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
@@ -483,6 +483,12 @@ describe('correlation and logs', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ method: 'GET', route: '/things/mine', status: 200, level: 'info', api_key_id: appKeyId });
     expect(typeof lines[0].ms).toBe('number');
+    // unknown paths do not become metric labels or route names
+    await call('GET', '/no/such/route/4711', { headers: { 'x-correlation-id': 'log-404' } });
+    await sleep(20);
+    const notFound = logLines.find((l) => l.msg === 'request' && l.correlation_id === 'log-404');
+    expect(notFound).toMatchObject({ status: 404, path: '/no/such/route/4711' });
+    expect(String(notFound?.route)).not.toContain('4711');
     const everything = JSON.stringify(logLines);
     expect(everything).not.toContain(appKey);
     expect(everything).not.toContain(opsKey);

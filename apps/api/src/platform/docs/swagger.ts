@@ -7,8 +7,21 @@ export interface DocsOptions {
   description?: string;
 }
 
-/** OpenAPI document for every Nest route: Swagger UI at /docs, JSON at /docs-json. */
-export function setupDocs(app: NestFastifyApplication, options: DocsOptions = {}): OpenAPIObject {
+/** Swagger UI needs @fastify/static; Nest's loader would exit the process if it cannot be loaded. */
+async function staticServingAvailable(): Promise<unknown> {
+  try {
+    await import('@fastify/static');
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * OpenAPI document for every Nest route: Swagger UI at /docs, JSON at /docs-json (and /docs-yaml).
+ * If @fastify/static cannot be loaded the UI is left out (warned about) and the JSON still served.
+ */
+export async function setupDocs(app: NestFastifyApplication, options: DocsOptions = {}, warn: (message: string) => void = () => undefined): Promise<OpenAPIObject> {
   const config = new DocumentBuilder()
     .setTitle(options.title ?? 'Payments API')
     .setVersion(options.version ?? '0.1.0')
@@ -22,6 +35,8 @@ export function setupDocs(app: NestFastifyApplication, options: DocsOptions = {}
     .addSecurityRequirements('api-key')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  const staticError = await staticServingAvailable();
+  if (staticError) warn(`Swagger UI disabled (@fastify/static could not be loaded: ${String(staticError).split('\n')[0]}); /docs-json still served`);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml', swaggerUiEnabled: !staticError });
   return document;
 }
