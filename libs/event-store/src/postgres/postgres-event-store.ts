@@ -274,8 +274,9 @@ export class PostgresEventStore implements EventStore {
     const caughtUp = events.length < limit;
     let next = events.length > 0 ? events[events.length - 1].position : after;
     if (caughtUp) {
-      // Every row below the high-water mark after `after` was looked at: later fetches can start at the
-      // mark itself (exclusive of nothing in transaction `safe_xmin`, which may still be running).
+      // Every row after `after` and below the high-water mark was looked at (matching or not), so the next
+      // fetch may skip them: it starts just before transaction `safe_xmin`, whose rows (if it commits)
+      // and everything after are still to be read.
       const mark: Position = { commit: BigInt(first.safe_xmin), prepare: -1n };
       if (comparePositions(mark, next) > 0) next = mark;
     }
