@@ -49,6 +49,17 @@ describe('ensureTopics (real Kafka, broker auto-creation off)', () => {
     expect(second).toEqual({ created: [], partitionsRaised: [], unchanged: names });
   });
 
+  it('is safe to run from several processes at once: each topic is created exactly once, nobody fails', async () => {
+    const suffix = uniqueName('race');
+    const topology: TopicSpec[] = TOPOLOGY.map((spec) => ({ ...spec, name: `${spec.name}.${suffix}` }));
+    const runs = await Promise.all(
+      [1, 2, 3].map((n) => ensureTopics(testKafka(testKafkaBrokers(), `${suffix}-${n}`), { replicationFactor: 1, topics: topology })),
+    );
+    const created = runs.flatMap((r) => r.created).sort();
+    expect(created).toEqual(topology.map((t) => t.name).sort());
+    for (const spec of topology) expect(await partitionsOf(spec.name)).toBe(spec.partitions);
+  });
+
   it('raises partitions when the spec asks for more and never lowers them', async () => {
     const name = uniqueName('grow');
     const spec = (partitions: number): TopicSpec[] => [{ name, partitions, keyedBy: 'test', config: {} }];

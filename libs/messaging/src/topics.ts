@@ -133,7 +133,8 @@ export async function ensureTopics(kafka: Kafka, options: EnsureTopicsOptions): 
           .catch((error: unknown) => {
             throw new Error(`creating topic ${spec.name} failed: ${kafkaErrorText(error)}`, { cause: error });
           });
-        await waitForLeaders(admin, spec.name, timeoutMs);
+        // A concurrent creator may have won with another partition count: then only wait for the topic to show.
+        await waitForLeaders(admin, spec.name, created ? spec.partitions : 1, timeoutMs);
         if (created) {
           logger.info({ topic: spec.name, partitions: spec.partitions, replicationFactor }, 'kafka topic created');
           result.created.push(spec.name);
@@ -143,6 +144,7 @@ export async function ensureTopics(kafka: Kafka, options: EnsureTopicsOptions): 
       const current = await partitionCount(admin, spec.name);
       if (current < spec.partitions) {
         await admin.createPartitions({ timeout: timeoutMs, topicPartitions: [{ topic: spec.name, count: spec.partitions }] });
+        await waitForLeaders(admin, spec.name, spec.partitions, timeoutMs);
         logger.warn(
           { topic: spec.name, from: current, to: spec.partitions },
           'kafka topic partitions raised; key-to-partition mapping changed for new messages',
@@ -160,14 +162,14 @@ export async function ensureTopics(kafka: Kafka, options: EnsureTopicsOptions): 
 
 const NOT_YET_VISIBLE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
-/** Waits until the topic shows in metadata with a leader for every partition. */
-async function waitForLeaders(admin: Admin, topic: string, timeoutMs: number): Promise<void> {
+/** Waits until the topic shows in metadata with at least `partitions` partitions, each with a leader. */
+async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       const found = topics.find((t) => t.name === topic);
-      if (found && found.partitions.length > 0 && found.partitions.every((p) => p.leader >= 0)) return;
+      if (found && found.partitions.length >= partitions && found.partitions.every((p) => p.leader >= 0)) return;
     } catch (error) {
       if (!NOT_YET_VISIBLE.has(String((error as { type?: unknown }).type))) throw error;
     }
