@@ -104,11 +104,13 @@ export class NotificationListener {
 }
 
 /**
- * Sends `pg_notify(channel)` after appends commit, coalesced: at most one NOTIFY in flight; appends that
- * commit meanwhile cause exactly one more. It runs on its own connection with `synchronous_commit = off`
- * (a NOTIFY transaction carries no data worth an fsync) and outside the append transactions, so the
- * global lock NOTIFY takes at commit never serialises appends. A failed NOTIFY is dropped: subscribers
- * poll.
+ * Sends `pg_notify(channel)` after appends commit, coalesced: at most one NOTIFY in flight, and at most
+ * one per `minIntervalMs`; appends that commit meanwhile cause exactly one more. The first append after
+ * a quiet spell notifies at once; under load, other processes' subscribers learn of new events at most
+ * `minIntervalMs` late (this process's own subscriptions are woken directly). It runs on its own
+ * connection with `synchronous_commit = off` (a NOTIFY transaction carries no data worth an fsync) and
+ * outside the append transactions, so the global lock NOTIFY takes at commit never serialises appends.
+ * A failed NOTIFY is dropped: subscribers poll.
  */
 export class CoalescingNotifier {
   private client: Client | undefined;
@@ -118,9 +120,12 @@ export class CoalescingNotifier {
   private closed = false;
   private running: Promise<void> | undefined;
 
+  private lastSentAt = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly clientConfig: ClientConfig,
     private readonly channel: string,
+    private readonly minIntervalMs: number,
   ) {}
 
   notify(): void {
@@ -144,7 +149,11 @@ export class CoalescingNotifier {
   private async loop(): Promise<void> {
     try {
       do {
+        const wait = this.lastSentAt + this.minIntervalMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.closed) return;
         this.dirty = false;
+        this.lastSentAt = performance.now();
         const client = await this.connected();
         await client.query({ text: 'SELECT pg_notify($1, \'\')', values: [this.channel] });
       } while (this.dirty && !this.closed);

@@ -25,7 +25,7 @@ import { quoteIdentifier, schemaStatements } from './schema';
 
 export interface PostgresEventStoreOptions {
   pool: Pool;
-  /** Schema holding the `events` and `streams` tables and the append function. Default `public`. */
+  /** Schema holding the `events` table and the append functions. Default `public`. */
   schema?: string;
   /** Subscriptions re-read at least this often even if no notification arrives. Default 1000 ms. */
   pollIntervalMs?: number;
@@ -33,6 +33,8 @@ export interface PostgresEventStoreOptions {
   notifyChannel?: string;
   /** Send a (coalesced) NOTIFY after appends commit. Default true; with false, subscribers in other processes poll. */
   notifyOnAppend?: boolean;
+  /** At most one NOTIFY per this many ms under load (the first after a quiet spell goes at once). Default 10. */
+  notifyMinIntervalMs?: number;
   /** Events per catch-up page of a subscription. Default 500. */
   pageSize?: number;
   /**
@@ -79,8 +81,19 @@ interface PageRow extends QueryResultRow {
   recorded_at: Date | string | null;
 }
 
+interface ConflictRow extends QueryResultRow {
+  found: string;
+  revision: string | null;
+  commit: string | null;
+  prepare: string | null;
+  current: string | null;
+}
+
 const MAX_BIGINT = '9223372036854775807';
 const UNIQUE_VIOLATION = '23505';
+/** Attempts of an `any` append that keeps losing the race for the next revision of a hot stream. */
+const MAX_ANY_ATTEMPTS = 50;
+const MIXED_IDS = "some of the batch's event ids are already in the stream and some are not";
 
 /**
  * The Postgres adapter of the EventStore port (the embedded default, and the store CI runs).
@@ -130,7 +143,10 @@ export class PostgresEventStore implements EventStore {
     this.ownsPool = options.ownsPool ?? false;
     const clientConfig = this.pool.options as ClientConfig;
     this.listener = new NotificationListener(clientConfig, this.channel);
-    this.notifier = (options.notifyOnAppend ?? true) ? new CoalescingNotifier(clientConfig, this.channel) : undefined;
+    this.notifier =
+      (options.notifyOnAppend ?? true)
+        ? new CoalescingNotifier(clientConfig, this.channel, options.notifyMinIntervalMs ?? 10)
+        : undefined;
     this.sql = statements(this.quotedSchema, this.schema);
   }
 
@@ -174,30 +190,37 @@ export class PostgresEventStore implements EventStore {
     );
     const values = [streamId, kind, revision, payload];
 
-    let row: AppendRow;
-    try {
-      row = this.beforeCommit
-        ? await this.inTransaction(async (client) => {
-            const result = await client.query<AppendRow>({ ...this.sql.append, values });
-            if (result.rows[0]?.status === 'ok') await this.beforeCommit?.();
-            return result.rows[0];
-          })
-        : (await this.pool.query<AppendRow>({ ...this.sql.append, values })).rows[0];
-    } catch (error) {
-      if (isUniqueViolation(error, 'events_event_id_key')) return this.resolveExistingIds(streamId, ids, payload);
-      throw error;
-    }
+    for (let attempt = 1; ; attempt += 1) {
+      let row: AppendRow;
+      try {
+        row = this.beforeCommit
+          ? await this.inTransaction(async (client) => {
+              const result = await client.query<AppendRow>({ ...this.sql.append, values });
+              if (result.rows[0]?.status === 'ok') await this.beforeCommit?.();
+              return result.rows[0];
+            })
+          : (await this.pool.query<AppendRow>({ ...this.sql.append, values })).rows[0];
+      } catch (error) {
+        const constraint = uniqueViolation(error);
+        if (!constraint) throw error;
+        const resolved = await this.resolveConflict(streamId, expected, ids, payload, constraint);
+        // `any` lost a race for the next revision to a concurrent append: try again on top of it.
+        if (resolved === 'retry' && attempt < MAX_ANY_ATTEMPTS) continue;
+        if (resolved === 'retry') throw error;
+        return resolved;
+      }
 
-    switch (row.status) {
-      case 'ok':
-        this.announceAppend();
-        return appendResult(row);
-      case 'idempotent':
-        return appendResult(row);
-      case 'event_id_conflict':
-        throw new EventIdConflictError(streamId, ids, 'some of the batch\'s event ids are already in the stream and some are not');
-      case 'wrong_expected_version':
-        throw new WrongExpectedVersionError(streamId, expected, row.actual === null ? 'no_stream' : BigInt(row.actual));
+      switch (row.status) {
+        case 'ok':
+          this.announceAppend();
+          return appendResult(row);
+        case 'idempotent':
+          return appendResult(row);
+        case 'event_id_conflict':
+          throw new EventIdConflictError(streamId, ids, MIXED_IDS);
+        case 'wrong_expected_version':
+          throw new WrongExpectedVersionError(streamId, expected, row.actual === null ? 'no_stream' : BigInt(row.actual));
+      }
     }
   }
 
@@ -303,26 +326,33 @@ export class PostgresEventStore implements EventStore {
       : { nextExpectedRevision: -1n, position: START };
   }
 
-  /** After a unique violation on event_id: an idempotent retry (all ids already in this stream) or a conflict. */
-  private async resolveExistingIds(streamId: string, ids: string[], payload: string): Promise<AppendResult> {
-    const { rows } = await this.pool.query<{ found: string; revision: string | null; commit: string | null; prepare: string | null }>({
-      ...this.sql.existing,
-      values: [streamId, payload],
-    });
+  /**
+   * After the append statement failed on a unique index (and so wrote nothing): an idempotent retry (all
+   * ids already in this stream), an id conflict, a lost race for the next revision (`retry` for `any`),
+   * or a wrong expected version.
+   */
+  private async resolveConflict(
+    streamId: string,
+    expected: ExpectedRevision,
+    ids: string[],
+    payload: string,
+    constraint: 'events_stream_revision_key' | 'events_event_id_key',
+  ): Promise<AppendResult | 'retry'> {
+    const { rows } = await this.pool.query<ConflictRow>({ ...this.sql.conflict, values: [streamId, payload] });
     const found = rows[0];
-    if (Number(found.found) === ids.length && found.revision !== null && found.commit !== null && found.prepare !== null) {
+    const count = Number(found.found);
+    if (count === ids.length && found.revision !== null && found.commit !== null && found.prepare !== null) {
       return {
         nextExpectedRevision: BigInt(found.revision),
         position: { commit: BigInt(found.commit), prepare: BigInt(found.prepare) },
       };
     }
-    throw new EventIdConflictError(
-      streamId,
-      ids,
-      Number(found.found) > 0
-        ? 'some of the batch\'s event ids are already in the stream and some are not'
-        : 'an event id is already used by an event of another stream',
-    );
+    if (count > 0) throw new EventIdConflictError(streamId, ids, MIXED_IDS);
+    if (constraint === 'events_event_id_key') {
+      throw new EventIdConflictError(streamId, ids, 'an event id is already used by an event of another stream');
+    }
+    if (expected === 'any') return 'retry';
+    throw new WrongExpectedVersionError(streamId, expected, found.current === null ? 'no_stream' : BigInt(found.current));
   }
 
   private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -378,20 +408,18 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === UNIQUE_VIOLATION &&
-    (error as { constraint?: unknown }).constraint === constraint
-  );
+/** The events constraint a pg error violated, if it is a unique violation on one of them. */
+function uniqueViolation(error: unknown): 'events_stream_revision_key' | 'events_event_id_key' | undefined {
+  if (typeof error !== 'object' || error === null || (error as { code?: unknown }).code !== UNIQUE_VIOLATION) return undefined;
+  const constraint = (error as { constraint?: unknown }).constraint;
+  return constraint === 'events_stream_revision_key' || constraint === 'events_event_id_key' ? constraint : undefined;
 }
 
 const EVENT_COLUMNS = `ev.global_position::text AS prepare, ev.tx_id::text AS commit, ev.stream_id,
   ev.stream_revision::text AS revision, ev.event_id::text AS id, ev.type, ev.data, ev.metadata, ev.recorded_at`;
 
 /** Named (prepared once per connection) statements for schema `s`. */
-function statements(s: string, schemaName: string): Record<'append' | 'existing' | 'readStream' | 'lastEvent' | 'page', QueryConfig> {
+function statements(s: string, schemaName: string): Record<'append' | 'conflict' | 'readStream' | 'lastEvent' | 'page', QueryConfig> {
   return {
     append: {
       name: `es_append:${schemaName}`,
@@ -399,10 +427,11 @@ function statements(s: string, schemaName: string): Record<'append' | 'existing'
                     o_prepare::text AS prepare, o_actual::text AS actual
                FROM ${s}.append_to_stream($1, $2, $3::bigint, $4::jsonb)`,
     },
-    existing: {
-      name: `es_existing:${schemaName}`,
-      text: `SELECT o_found::text AS found, o_revision::text AS revision, o_commit::text AS commit, o_prepare::text AS prepare
-               FROM ${s}.appended_events_result($1, $2::jsonb)`,
+    conflict: {
+      name: `es_conflict:${schemaName}`,
+      text: `SELECT o_found::text AS found, o_revision::text AS revision, o_commit::text AS commit,
+                    o_prepare::text AS prepare, o_current::text AS current
+               FROM ${s}.append_conflict($1, $2::jsonb)`,
     },
     readStream: {
       name: `es_read_stream:${schemaName}`,

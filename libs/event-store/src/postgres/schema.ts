@@ -19,19 +19,22 @@ export function quoteIdentifier(name: string): string {
  *
  * `append_to_stream` does a whole append in one statement (one network round trip, one implicit
  * transaction when called outside BEGIN):
- *  1. it takes the stream's row in `streams` (UPDATE / INSERT ... ON CONFLICT), which both checks the
- *     expected revision and serialises writers of one stream: a concurrent writer blocks on the row lock
- *     and, under READ COMMITTED, re-checks its WHERE clause against the committed row, so exactly one of
- *     two writers expecting the same revision wins and the other gets `wrong_expected_version`;
- *  2. it inserts the events with consecutive revisions; `tx_id` defaults to the writing transaction's
- *     id and `global_position` comes from the identity sequence;
- *  3. if the expectation failed it looks the batch's event ids up in that stream: all present means a
- *     retry of an append that already happened (`idempotent`, with the first append's revision and
- *     position), some present means a batch mixing appended and new ids (`event_id_conflict`),
- *     none present is a genuine `wrong_expected_version`.
- * When the expectation holds but an id already exists (retry with `any`, or an id used in another
- * stream) the INSERT fails on `events_event_id_key` and the whole statement rolls back; the adapter
- * then calls `appended_events_result` to tell an idempotent retry from a conflict.
+ *  1. unless the expectation is `no_stream`, it reads the stream's last revision (a backward scan of the
+ *     (stream_id, stream_revision) index) and checks `exact` / `stream_exists` against it;
+ *  2. it inserts the events at the next revisions; `tx_id` defaults to the writing transaction's id and
+ *     `global_position` comes from the identity sequence.
+ * Optimistic concurrency is the unique index on (stream_id, stream_revision): two writers that read the
+ * same last revision insert the same next revision, so the second blocks on the first's index entry
+ * and, once the first commits, fails with a unique violation (and writes nothing). `no_stream` simply
+ * inserts revision 0, which fails the same way if the stream exists. A plain index read is much cheaper
+ * than locking a per-stream row, which would cost a second row write per append.
+ *
+ * On a failed check (no write happened) the function itself tells the three cases apart by looking the
+ * batch's event ids up in the stream: all present is a retry of an append that already happened
+ * (`idempotent`, with that append's revision and position), some present is a batch mixing appended and
+ * new ids (`event_id_conflict`), none is a genuine `wrong_expected_version`. After a unique violation
+ * (raised by the INSERT, so the whole statement rolled back) the adapter asks `append_conflict` the same
+ * question in a second round trip; that is only paid on conflicts.
  */
 export function schemaStatements(s: string): string[] {
   return [
@@ -52,24 +55,22 @@ export function schemaStatements(s: string): string[] {
        CONSTRAINT events_stream_revision_key UNIQUE (stream_id, stream_revision),
        CONSTRAINT events_event_id_key UNIQUE (event_id)
      )`,
-    `CREATE TABLE IF NOT EXISTS ${s}.streams (
-       stream_id text PRIMARY KEY,
-       revision bigint NOT NULL
-     )`,
-    `CREATE OR REPLACE FUNCTION ${s}.appended_events_result(
+    `CREATE OR REPLACE FUNCTION ${s}.append_conflict(
        p_stream_id text, p_events jsonb,
-       OUT o_found bigint, OUT o_revision bigint, OUT o_commit xid8, OUT o_prepare bigint)
+       OUT o_found bigint, OUT o_revision bigint, OUT o_commit xid8, OUT o_prepare bigint, OUT o_current bigint)
      LANGUAGE sql STABLE AS $fn$
        WITH found AS (
          SELECT ev.stream_revision, ev.tx_id, ev.global_position
            FROM ${s}.events ev
           WHERE ev.stream_id = p_stream_id
             AND ev.event_id IN (SELECT (x.value->>'id')::uuid FROM jsonb_array_elements(p_events) AS x(value))
-       ), last AS (
+       ), last_found AS (
          SELECT * FROM found ORDER BY stream_revision DESC LIMIT 1
        )
-       SELECT (SELECT count(*) FROM found), last.stream_revision, last.tx_id, last.global_position
-         FROM (SELECT 1) AS one LEFT JOIN last ON true
+       SELECT (SELECT count(*) FROM found), lf.stream_revision, lf.tx_id, lf.global_position,
+              (SELECT cur.stream_revision FROM ${s}.events cur WHERE cur.stream_id = p_stream_id
+                ORDER BY cur.stream_revision DESC LIMIT 1)
+         FROM (SELECT 1) AS one LEFT JOIN last_found AS lf ON true
      $fn$`,
     `CREATE OR REPLACE FUNCTION ${s}.append_to_stream(
        p_stream_id text, p_expected text, p_expected_revision bigint, p_events jsonb,
@@ -77,53 +78,43 @@ export function schemaStatements(s: string): string[] {
      LANGUAGE plpgsql AS $fn$
      DECLARE
        v_count bigint := jsonb_array_length(p_events);
+       v_current bigint;
        v_found bigint;
      BEGIN
-       IF p_expected = 'exact' THEN
-         UPDATE ${s}.streams AS st SET revision = st.revision + v_count
-          WHERE st.stream_id = p_stream_id AND st.revision = p_expected_revision
-         RETURNING st.revision INTO o_revision;
-       ELSIF p_expected = 'no_stream' THEN
-         INSERT INTO ${s}.streams AS st (stream_id, revision) VALUES (p_stream_id, v_count - 1)
-         ON CONFLICT (stream_id) DO NOTHING
-         RETURNING st.revision INTO o_revision;
-       ELSIF p_expected = 'stream_exists' THEN
-         UPDATE ${s}.streams AS st SET revision = st.revision + v_count
-          WHERE st.stream_id = p_stream_id
-         RETURNING st.revision INTO o_revision;
-       ELSIF p_expected = 'any' THEN
-         INSERT INTO ${s}.streams AS st (stream_id, revision) VALUES (p_stream_id, v_count - 1)
-         ON CONFLICT (stream_id) DO UPDATE SET revision = st.revision + v_count
-         RETURNING st.revision INTO o_revision;
-       ELSE
+       IF p_expected NOT IN ('no_stream', 'any', 'stream_exists', 'exact') THEN
          RAISE EXCEPTION 'append_to_stream: unknown expectation %', p_expected USING ERRCODE = '22023';
        END IF;
+       IF p_expected <> 'no_stream' THEN
+         SELECT ev.stream_revision INTO v_current FROM ${s}.events ev
+          WHERE ev.stream_id = p_stream_id ORDER BY ev.stream_revision DESC LIMIT 1;
+       END IF;
 
-       IF o_revision IS NOT NULL THEN
-         WITH ins AS (
-           INSERT INTO ${s}.events (stream_id, stream_revision, event_id, type, data, metadata)
-           SELECT p_stream_id, o_revision - v_count + e.ord, (e.value->>'id')::uuid, e.value->>'type',
-                  e.value->'data', e.value->'metadata'
-             FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(value, ord)
-           RETURNING global_position
-         )
-         SELECT max(ins.global_position) INTO o_prepare FROM ins;
-         o_commit := pg_current_xact_id();
-         o_status := 'ok';
+       IF (p_expected = 'exact' AND v_current IS DISTINCT FROM p_expected_revision)
+          OR (p_expected = 'stream_exists' AND v_current IS NULL) THEN
+         SELECT c.o_found, c.o_revision, c.o_commit, c.o_prepare, c.o_current
+           INTO v_found, o_revision, o_commit, o_prepare, o_actual
+           FROM ${s}.append_conflict(p_stream_id, p_events) AS c;
+         IF v_found = v_count THEN
+           o_status := 'idempotent';
+         ELSIF v_found > 0 THEN
+           o_status := 'event_id_conflict';
+         ELSE
+           o_status := 'wrong_expected_version';
+         END IF;
          RETURN;
        END IF;
 
-       SELECT r.o_found, r.o_revision, r.o_commit, r.o_prepare INTO v_found, o_revision, o_commit, o_prepare
-         FROM ${s}.appended_events_result(p_stream_id, p_events) AS r;
-       IF v_found = v_count THEN
-         o_status := 'idempotent';
-       ELSIF v_found > 0 THEN
-         o_status := 'event_id_conflict';
-       ELSE
-         o_status := 'wrong_expected_version';
-         o_revision := NULL; o_commit := NULL; o_prepare := NULL;
-       END IF;
-       SELECT st.revision INTO o_actual FROM ${s}.streams AS st WHERE st.stream_id = p_stream_id;
+       WITH ins AS (
+         INSERT INTO ${s}.events (stream_id, stream_revision, event_id, type, data, metadata)
+         SELECT p_stream_id, coalesce(v_current, -1) + e.ord, (e.value->>'id')::uuid, e.value->>'type',
+                e.value->'data', e.value->'metadata'
+           FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(value, ord)
+         RETURNING global_position
+       )
+       SELECT max(ins.global_position) INTO o_prepare FROM ins;
+       o_revision := coalesce(v_current, -1) + v_count;
+       o_commit := pg_current_xact_id();
+       o_status := 'ok';
      END
      $fn$`,
   ];

@@ -331,6 +331,25 @@ export function testEventStore(name: string, factory: EventStoreFactory): void {
         expect(read.map((event) => event.revision)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)));
         expect(new Set(read.map((event) => event.id))).toEqual(new Set(ids));
       });
+
+      it('concurrent appends with any to one stream all succeed, in contiguous revisions', async () => {
+        const stream = `${run}-hot-3`;
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, writer) =>
+            store.appendToStream(stream, [newEvent('Written', { writer }), newEvent('Written', { writer, second: true })], { expectedRevision: 'any' }),
+          ),
+        );
+        const read = await store.readStream(stream);
+        expect(read.map((event) => event.revision)).toEqual(Array.from({ length: 60 }, (_, i) => BigInt(i)));
+        // Each batch stays together, and each result names the revision of its own last event.
+        for (const result of results) {
+          const last = read[Number(result.nextExpectedRevision)];
+          expect(last.data).toMatchObject({ second: true });
+          expect(read[Number(result.nextExpectedRevision) - 1].data).toEqual({ writer: last.data.writer });
+          expect(last.position).toEqual(result.position);
+        }
+        expect(new Set(results.map((result) => result.nextExpectedRevision)).size).toBe(30);
+      });
     });
 
     describe('reading the global log', () => {
