@@ -89,12 +89,13 @@ describe('Customers and bad input on every endpoint of the first slices (embedde
       expect(await eventCount()).toBe(before);
     });
 
-    const endpoints: [string, string, unknown?][] = [
+    // Every row has three entries: jest would take a third parameter missing from a row for a `done` callback.
+    const endpoints: [string, string, unknown][] = [
       ['POST', '/user/linked-bank-account/profile', { type: 'individual', first_name: 'A', last_name: 'B' }],
-      ['GET', '/user'],
-      ['PUT', '/user/linked-bank-account/link'],
-      ['GET', '/user/linked-bank-account'],
-      ['DELETE', '/user/linked-bank-account/unlink'],
+      ['GET', '/user', undefined],
+      ['PUT', '/user/linked-bank-account/link', undefined],
+      ['GET', '/user/linked-bank-account', undefined],
+      ['DELETE', '/user/linked-bank-account/unlink', undefined],
       ['PUT', '/ops/users/ada/kyc', { kyc_status: 'rejected' }],
     ];
 
