@@ -69,7 +69,7 @@ export class IdempotencyStore {
   async complete(apiKeyId: string, key: string, claimId: string, status: number, body: unknown): Promise<boolean> {
     const json = body === undefined ? null : JSON.stringify(body);
     const { rowCount } = await this.pool.query(
-      `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5::jsonb
+      `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5::json
         WHERE api_key_id = $1 AND key = $2 AND claim_id = $3 AND state = 'in_flight'`,
       [apiKeyId, key, claimId, status, json],
     );

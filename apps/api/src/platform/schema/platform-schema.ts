@@ -19,7 +19,7 @@ const STATEMENTS = [
      state            text NOT NULL CHECK (state IN ('in_flight', 'completed')),
      claim_id         uuid NOT NULL,
      response_status  integer,
-     response_body    jsonb,
+     response_body    json, -- json, not jsonb: a replay must return the body exactly as first sent (jsonb reorders keys)
      created_at       timestamptz NOT NULL DEFAULT now(),
      expires_at       timestamptz NOT NULL,
      PRIMARY KEY (api_key_id, key)
