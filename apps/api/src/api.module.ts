@@ -5,6 +5,7 @@ import { CustomersModule } from './customers/customers.module';
 import { BankLinkingModule } from './bank-linking/bank-linking.module';
 import { ProviderWebhooksModule } from './provider-webhooks/provider-webhooks.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
+import { ObservabilityWiring } from './observability/observability.wiring';
 
 /** The REST API: platform (errors, auth, idempotency, logs, health, metrics, docs) and the feature slices. */
 @Module({})
@@ -25,6 +26,7 @@ export class ApiModule {
         BankLinkingModule,
         ProviderWebhooksModule,
       ],
+      providers: [ObservabilityWiring],
     };
   }
 }

@@ -5,8 +5,9 @@ import { CommandContext, CommandResult, handleCommand, loadState } from '../comm
 
 export const CLOCK = Symbol('CLOCK');
 
+export type CommandOutcome = 'success' | 'rejected' | 'conflict' | 'error';
 export interface CommandObserver {
-  observe(command: string, outcome: 'ok' | 'rejected' | 'error', seconds: number): void;
+  observe(command: string, outcome: CommandOutcome, seconds: number): void;
 }
 export const COMMAND_OBSERVER = Symbol('COMMAND_OBSERVER');
 
@@ -31,11 +32,12 @@ export class CommandProcessor {
     context: CommandContext,
   ): Promise<CommandResult<S, E>> {
     const started = process.hrtime.bigint();
-    let outcome: 'ok' | 'rejected' | 'error' = 'ok';
+    let outcome: CommandOutcome = 'success';
     try {
       return await handleCommand(this.store, streamId, decider, command, context, this.clock.now());
     } catch (error) {
-      outcome = (error as Error).name === 'DomainError' ? 'rejected' : 'error';
+      const name = (error as Error).name;
+      outcome = name === 'DomainError' ? 'rejected' : name === 'ConcurrencyRetriesExhaustedError' ? 'conflict' : 'error';
       throw error;
     } finally {
       this.observer?.observe(command.type, outcome, Number(process.hrtime.bigint() - started) / 1e9);
