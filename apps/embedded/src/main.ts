@@ -1,12 +1,10 @@
 import 'reflect-metadata';
-import { resolve } from 'node:path';
-import { AppConfig, decodeKey, loadEmbeddedConfig, Secret } from '@payments/config';
-import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
+import { loadEmbeddedConfig } from '@payments/config';
+import { ensureKafkaTopology, SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
 import { createProviderSandboxApp } from '../../provider-sandbox/src/create-provider-sandbox-app';
 import { createServiceApp } from '../../api/src/create-api-app';
 import { WorkerModule } from '../../worker/src/worker.module';
-import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
-import { loadOrCreateLocalSecrets } from './local-secrets';
+import { resolveEmbeddedRuntime } from './embedded-runtime';
 
 /**
  * `npm start`: api + worker + provider-sandbox in one process on an embedded Postgres (data in DATA_DIR,
@@ -14,27 +12,13 @@ import { loadOrCreateLocalSecrets } from './local-secrets';
  */
 async function main(): Promise<void> {
   const partial = loadEmbeddedConfig();
-  const dataDir = resolve(partial.dataDir);
-  const secrets = loadOrCreateLocalSecrets(dataDir);
+  const runtime = await resolveEmbeddedRuntime(partial);
+  const { config, dataDir } = runtime;
 
-  let postgres: EmbeddedPostgres | undefined;
-  let databaseUrl = partial.databaseUrl;
-  if (!databaseUrl) {
-    postgres = await startEmbeddedPostgres({ dataDir });
-    databaseUrl = postgres.connectionString;
-  }
+  const sandbox = await createProviderSandboxApp({ ...SANDBOX_PLAID_CREDENTIALS, publicBaseUrl: `http://127.0.0.1:${config.providerSandboxPort}`, logger: false });
+  await sandbox.listen(config.providerSandboxPort, '127.0.0.1');
 
-  const sandbox = await createProviderSandboxApp({ ...SANDBOX_PLAID_CREDENTIALS, publicBaseUrl: `http://127.0.0.1:${partial.providerSandboxPort}`, logger: false });
-  await sandbox.listen(partial.providerSandboxPort, '127.0.0.1');
-
-  const config: AppConfig = {
-    ...partial,
-    databaseUrl,
-    encryptionKey: partial.encryptionKey ?? new Secret(decodeKey('ENCRYPTION_KEY', secrets.encryptionKey)),
-    fingerprintKey: partial.fingerprintKey ?? new Secret(decodeKey('FINGERPRINT_KEY', secrets.fingerprintKey)),
-    localApiKey: partial.localApiKey ?? new Secret(secrets.localApiKey),
-    opsApiKey: partial.opsApiKey ?? new Secret(secrets.opsApiKey),
-  };
+  await ensureKafkaTopology(config);
   const topicPrefix = config.kafka?.topicPrefix ?? '';
   const app = await createServiceApp({ config, kafkaTopicPrefix: topicPrefix, extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix })] });
   await app.listen(config.port, '0.0.0.0');
@@ -43,7 +27,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     await app.close().catch(() => undefined);
     await sandbox.close().catch(() => undefined);
-    await postgres?.stop().catch(() => undefined);
+    await runtime.stop().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());
@@ -58,7 +42,7 @@ async function main(): Promise<void> {
     `  OpenAPI docs:     ${url}/docs`,
     `  Health:           ${url}/health/ready`,
     `  Provider sandbox: http://127.0.0.1:${config.providerSandboxPort}`,
-    `  Data folder:      ${dataDir}${postgres ? ` (embedded Postgres on port ${postgres.port})` : ''}`,
+    `  Data folder:      ${dataDir}${runtime.postgresPort ? ` (embedded Postgres on port ${runtime.postgresPort})` : ''}`,
     `  Event store:      ${config.eventStoreConnectionString ? 'EventStoreDB' : 'Postgres'}; messaging: ${config.kafka ? `Kafka ${config.kafka.brokers.join(',')}` : 'in-process'}`,
     '',
   ];

@@ -1,21 +1,30 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
-import { loadConfig } from '@payments/config';
+import { loadEmbeddedConfig } from '@payments/config';
+import { resolveEmbeddedRuntime } from '../../embedded/src/embedded-runtime';
 import { InfrastructureModule } from '@payments/infrastructure';
 import { PlatformModule } from '../../api/src/platform';
 import { RebuildProjectionCommand } from './rebuilding-projections/rebuild-projection.command';
 import { CreateApiKeyCommand } from './managing-api-keys/create-api-key.command';
 
-/** Operator CLI: `npm run ops -- <command>` (see README, "Operations"). */
+/**
+ * Operator CLI: `npm run ops -- <command>` (see README, "Operations"). With DATABASE_URL it works on that
+ * database; without it, on the embedded default in DATA_DIR (running or not).
+ */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const runtime = await resolveEmbeddedRuntime(loadEmbeddedConfig());
+  const config = runtime.config;
   @Module({
     imports: [InfrastructureModule.forRoot({ config }), PlatformModule.forRoot({})],
     providers: [RebuildProjectionCommand, CreateApiKeyCommand],
   })
   class OpsModule {}
-  await CommandFactory.run(OpsModule, { logger: ['error', 'warn'] });
+  try {
+    await CommandFactory.run(OpsModule, { logger: ['error', 'warn'] });
+  } finally {
+    await runtime.stop();
+  }
 }
 
 void main();

@@ -1,20 +1,15 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ensureTopics } from '@payments/messaging';
 import { loadConfig } from '@payments/config';
-import { InfrastructureModule, prefixedTopology } from '@payments/infrastructure';
-import { createKafka } from '@payments/messaging';
+import { ensureKafkaTopology, InfrastructureModule } from '@payments/infrastructure';
 import { WorkerModule } from './worker.module';
 
 /** The worker alone (distributed mode): projections and the webhook translator consumer group. */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.kafka) throw new Error('apps/worker alone needs KAFKA_BROKERS; use `npm start` for the embedded mode');
-  await ensureTopics(createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-admin` }), {
-    replicationFactor: config.kafka.replicationFactor,
-    topics: prefixedTopology(config.kafka.topicPrefix),
-  });
+  await ensureKafkaTopology(config);
 
   @Module({ imports: [InfrastructureModule.forRoot({ config }), WorkerModule.forRoot({ kafkaTopicPrefix: config.kafka.topicPrefix })] })
   class WorkerRootModule {}

@@ -6,7 +6,7 @@ import { Clock, systemClock } from '@payments/domain';
 import { EventStore, EventStoreModule } from '@payments/event-store';
 import { PostgresEventStore } from '@payments/event-store/postgres/postgres-event-store';
 import { EsdbEventStore } from '@payments/event-store/esdb/esdb-event-store';
-import { createKafka, TOPOLOGY } from '@payments/messaging';
+import { createKafka, ensureTopics, TOPOLOGY } from '@payments/messaging';
 import { createPlaidApi, PlaidLinkAdapter, PlaidWebhookVerifier } from '@payments/providers/plaid';
 import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK, PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
 import { PG_POOL } from '@payments/read-models';
@@ -103,4 +103,13 @@ export interface WebhookHandler {
 /** The Kafka topology with every topic name prefixed (test runs and tenants can share a cluster). */
 export function prefixedTopology(prefix: string): import('@payments/messaging').TopicSpec[] {
   return TOPOLOGY.map((spec) => ({ ...spec, name: `${prefix}${spec.name}` }));
+}
+
+/** Creates the service's Kafka topics (prefixed) when Kafka is configured; the project never relies on auto-create. */
+export async function ensureKafkaTopology(config: AppConfig): Promise<void> {
+  if (!config.kafka) return;
+  await ensureTopics(createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-admin` }), {
+    replicationFactor: config.kafka.replicationFactor,
+    topics: prefixedTopology(config.kafka.topicPrefix),
+  });
 }
