@@ -18,8 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { EventData } from '@payments/event-store/event-store.port';
 import { PostgresEventStore } from '@payments/event-store/postgres/postgres-event-store';
+import { loadBenchSettings } from '@payments/config';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? '2');
+const { seconds: SECONDS, databaseUrl: ADMIN_URL } = loadBenchSettings();
 const WARMUP_SECONDS = Math.min(1, SECONDS);
 const ROUNDS = 3;
 const BATCH = 100;
@@ -109,7 +110,7 @@ function table(results: CaseResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const adminUrl = ADMIN_URL;
   const database = `es_bench_${Date.now()}_${process.pid}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();

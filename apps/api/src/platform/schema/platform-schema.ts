@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
-
-const SCHEMA_LOCK = 'payments:platform-schema';
+import { runMigrations } from '@payments/read-models';
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS api_keys (
@@ -28,20 +27,9 @@ const STATEMENTS = [
 ];
 
 /**
- * Creates the platform tables (api_keys, idempotency_keys) if missing. Safe to run from several
- * processes at once: the DDL runs under a transaction-scoped advisory lock.
+ * Creates the platform tables (api_keys, idempotency_keys) if missing, through the shared migration runner
+ * (advisory-locked, so several processes may call it at once).
  */
 export async function ensurePlatformSchema(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SCHEMA_LOCK]);
-    for (const statement of STATEMENTS) await client.query(statement);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await runMigrations(pool, 'platform', [{ id: '001-api-keys-and-idempotency', sql: STATEMENTS.join(';\n') }]);
 }
