@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { WEBHOOK_HANDLER } from '@payments/infrastructure';
+import { CONSUMER_LAG_SOURCE, PROJECTION_LAG_SOURCE, WEBHOOK_HANDLER } from '@payments/infrastructure';
 import { ProjectionsService } from './projecting/projections.service';
 import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
 import { WebhookConsumerService, WORKER_OPTIONS, WorkerOptions } from './translating-provider-webhooks/webhook-consumer.service';
@@ -17,8 +17,10 @@ export class WorkerModule {
         PlaidWebhookTranslator,
         WebhookConsumerService,
         { provide: WEBHOOK_HANDLER, useExisting: PlaidWebhookTranslator },
+        { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },
+        { provide: CONSUMER_LAG_SOURCE, useExisting: WebhookConsumerService },
       ],
-      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER],
+      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE],
     };
   }
 }

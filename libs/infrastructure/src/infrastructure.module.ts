@@ -113,3 +113,13 @@ export async function ensureKafkaTopology(config: AppConfig): Promise<void> {
     topics: prefixedTopology(config.kafka.topicPrefix),
   });
 }
+
+/** Optional sources of lag figures for /metrics (provided by the worker when it runs in the same process). */
+export const PROJECTION_LAG_SOURCE = Symbol('PROJECTION_LAG_SOURCE');
+export const CONSUMER_LAG_SOURCE = Symbol('CONSUMER_LAG_SOURCE');
+export interface ProjectionLagSource {
+  projectionLag(): Promise<{ projection: string; events: number }[]>;
+}
+export interface ConsumerLagSource {
+  consumerLag(): Promise<{ group: string; topic: string; messages: number }[]>;
+}

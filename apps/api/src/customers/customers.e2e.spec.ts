@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { ServiceHarness, startService } from '../../../../test/support/service-harness';
+import { ObservabilityWiring } from '../observability/observability.wiring';
 
 interface ErrorBody {
   error_reason: string;
@@ -78,6 +79,21 @@ describe('Customers and bad input on every endpoint of the first slices (embedde
     expect((await service.request('GET', '/user', { userId: 'intruder' })).status).toBe(404);
     expect((await service.request<{ status: string }>('GET', '/user/linked-bank-account', { userId: 'owner' })).body.status).toBe('ACTIVE');
     expect(await eventCount()).toBe(before);
+  });
+
+  it('exposes command latency and projection lag on /metrics and reports readiness of Postgres and the event store', async () => {
+    const profile = { type: 'individual', first_name: 'M', last_name: 'T' };
+    await service.request('POST', '/user/linked-bank-account/profile', { userId: 'metrics', body: profile });
+    await service.request('POST', '/user/linked-bank-account/profile', { userId: 'metrics', body: { ...profile, type: 'joint' } });
+    await service.eventually(async () => (await service.request('GET', '/user', { userId: 'metrics' })).status === 200);
+    await service.app.get(ObservabilityWiring).refreshLag();
+    const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/payments_command_duration_seconds_count\{command="RegisterCustomer",outcome="success"\} \d+/);
+    expect(metrics).toMatch(/payments_command_duration_seconds_count\{command="RegisterCustomer",outcome="rejected"\} \d+/);
+    expect(metrics).toMatch(/payments_projection_lag_events\{projection="customers"\} 0/);
+    const ready = await fetch(`${service.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: { name: string }[] }).checks.map((c) => c.name)).toEqual(expect.arrayContaining(['postgres', 'event-store']));
   });
 
   describe('bad input gets a 4xx in the seed error shape and appends nothing', () => {

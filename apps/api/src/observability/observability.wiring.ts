@@ -1,16 +1,18 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Admin, Kafka } from 'kafkajs';
 import { CommandProcessor, EVENT_STORE, EventStore } from '@payments/event-store';
-import { KAFKA } from '@payments/infrastructure';
+import { CONSUMER_LAG_SOURCE, ConsumerLagSource, KAFKA, PROJECTION_LAG_SOURCE, ProjectionLagSource } from '@payments/infrastructure';
+import { ModuleRef } from '@nestjs/core';
 import { HealthRegistry, MetricsService } from '../platform';
 
 /**
  * Connects the write side and infrastructure to the platform's probes and metrics: command latency
- * (`payments_command_duration_seconds`), and readiness of the event store and (when configured) Kafka.
+ * (`payments_command_duration_seconds`), projection and consumer lag (when the worker runs in this process), and readiness of the event store and (when configured) Kafka.
  */
 @Injectable()
 export class ObservabilityWiring implements OnModuleInit, OnApplicationShutdown {
   private admin?: Admin;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly commands: CommandProcessor,
@@ -18,9 +20,28 @@ export class ObservabilityWiring implements OnModuleInit, OnApplicationShutdown 
     private readonly health: HealthRegistry,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(KAFKA) private readonly kafka: Kafka | null,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
+  private optional<T>(token: symbol): T | undefined {
+    try {
+      return this.moduleRef.get<T>(token, { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Refreshes the lag gauges from the worker pieces running in this process (embedded mode). */
+  async refreshLag(): Promise<void> {
+    const projections = this.optional<ProjectionLagSource>(PROJECTION_LAG_SOURCE);
+    const consumer = this.optional<ConsumerLagSource>(CONSUMER_LAG_SOURCE);
+    for (const { projection, events } of (await projections?.projectionLag()) ?? []) this.metrics.setProjectionLag(projection, events);
+    for (const { group, topic, messages } of (await consumer?.consumerLag()) ?? []) this.metrics.setConsumerLag(group, topic, messages);
+  }
+
   onModuleInit(): void {
+    this.timer = setInterval(() => void this.refreshLag().catch(() => undefined), 5000);
+    this.timer.unref();
     this.commands.setObserver({ observe: (command, outcome, seconds) => this.metrics.observeCommand(command, outcome, seconds) });
     this.health.register({ name: 'event-store', check: () => this.store.readStream('$readiness-probe', { maxCount: 1 }) });
     const kafka = this.kafka;
@@ -37,6 +58,7 @@ export class ObservabilityWiring implements OnModuleInit, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
     await this.admin?.disconnect().catch(() => undefined);
   }
 }

@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Pool } from 'pg';
 import { EVENT_STORE, EventStore, Position } from '@payments/event-store';
 import { ALL_PROJECTIONS, PG_POOL, ProjectionRunner } from '@payments/read-models';
+import { ProjectionLagSource } from '@payments/infrastructure';
 
 /** Runs every projection from its checkpoint while the worker is up. */
 @Injectable()
-export class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown, ProjectionLagSource {
   private readonly logger = new Logger('Projections');
   readonly runner: ProjectionRunner;
 
@@ -22,6 +23,10 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.stop();
+  }
+
+  projectionLag(): Promise<{ projection: string; events: number }[]> {
+    return this.runner.lag();
   }
 
   waitFor(position: Position, timeoutMs?: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { ConsumerHandle, MessagingLogger, NonRetryableError, runConsumer, webhookFromMessage } from '@payments/messaging';
-import { KAFKA } from '@payments/infrastructure';
+import { ConsumerLagSource, KAFKA } from '@payments/infrastructure';
 import { PlaidWebhookTranslator } from './plaid-webhook-translator';
 
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
@@ -29,7 +29,7 @@ export function nestMessagingLogger(logger: Logger): MessagingLogger {
  * Inactive when Kafka is not configured (embedded mode calls the translator in-process).
  */
 @Injectable()
-export class WebhookConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookConsumerService implements OnApplicationBootstrap, OnApplicationShutdown, ConsumerLagSource {
   private readonly logger = new Logger('WebhookTranslator');
   private handle?: ConsumerHandle;
 
@@ -64,7 +64,11 @@ export class WebhookConsumerService implements OnApplicationBootstrap, OnApplica
     await this.handle?.stop();
   }
 
-  lag() {
-    return this.handle?.lag() ?? Promise.resolve([]);
+  async consumerLag(): Promise<{ group: string; topic: string; messages: number }[]> {
+    if (!this.handle) return [];
+    const prefix = this.options.kafkaTopicPrefix;
+    const partitions = await this.handle.lag();
+    const messages = partitions.reduce((sum, p) => sum + Number(p.lag), 0);
+    return [{ group: `${prefix}webhook-translator`, topic: `${prefix}provider.webhooks`, messages }];
   }
 }

@@ -118,6 +118,22 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Events each projection still has to process (its own, after the last one it has seen or checkpointed),
+   * counted up to `cap` per projection; for the `payments_projection_lag_events` gauge.
+   */
+  async lag(cap = 1000): Promise<{ projection: string; events: number }[]> {
+    const result: { projection: string; events: number }[] = [];
+    for (const projection of this.projections) {
+      const seen = this.lastApplied.get(projection.name)?.position ?? START;
+      const checkpoint = await readCheckpoint(this.pool, projection.name);
+      const from = comparePositions(seen, checkpoint) > 0 ? seen : checkpoint;
+      const pending = await this.store.readAll({ fromPosition: from, limit: cap });
+      result.push({ projection: projection.name, events: pending.filter((e) => matches(projection, e)).length });
+    }
+    return result;
+  }
+
   status(): { projection: string; position: Position; at?: Date }[] {
     return this.projections.map((p) => {
       const last = this.lastApplied.get(p.name);
