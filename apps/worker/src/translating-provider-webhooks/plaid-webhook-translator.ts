@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { bankLinkDecider, bankLinkStreamId, LinkError } from '@payments/domain';
+import { assertNever, bankLinkDecider, bankLinkStreamId, LinkError } from '@payments/domain';
 import { CommandProcessor } from '@payments/event-store';
 import { findLinkSession, PG_POOL, runMigrations } from '@payments/read-models';
 import { FieldCipher, Fingerprinter } from '@payments/security';
-import { ReceivedWebhook } from '@payments/messaging';
+import { NonRetryableError, ReceivedWebhook } from '@payments/messaging';
+import { LinkSessionFinishedWebhook, parsePlaidWebhook, PlaidWebhook } from '@payments/providers/plaid';
 import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK } from '@payments/providers/nest/provider-tokens';
 
 /** What the translator needs from the provider (the Plaid adapter in libs/providers implements it). */
@@ -20,16 +21,6 @@ export interface LinkCompletionProvider {
   }>;
 }
 
-
-interface LinkSessionFinished {
-  webhook_type: 'LINK';
-  webhook_code: 'SESSION_FINISHED';
-  status: string;
-  link_session_id?: string;
-  link_token: string;
-  public_tokens?: string[];
-  error?: { error_code?: string; error_message?: string; display_message?: string } | null;
-}
 
 /** Retryable: the webhook is valid but cannot be applied yet (e.g. the projection has not seen the link request). */
 export class NotYetApplicableError extends Error {
@@ -74,37 +65,48 @@ export class PlaidWebhookTranslator {
     return this.migrated;
   }
 
-  async handle(webhook: ReceivedWebhook): Promise<void> {
+  async handle(received: ReceivedWebhook): Promise<void> {
     await this.migrate();
-    const payload = JSON.parse(webhook.body.toString('utf8')) as { webhook_type?: string; webhook_code?: string };
-    const correlationId = webhook.headers['correlation_id'] ?? webhook.headers['x-correlation-id'] ?? 'provider-webhook';
-    if (payload.webhook_type === 'LINK' && payload.webhook_code === 'SESSION_FINISHED') {
-      await this.linkSessionFinished(payload as LinkSessionFinished, correlationId);
-      return;
+    let webhook: PlaidWebhook;
+    try {
+      webhook = parsePlaidWebhook(received.body);
+    } catch (error) {
+      // Verified but malformed: retrying cannot help; straight to the DLQ for a person to look at.
+      throw new NonRetryableError(`unparseable provider webhook: ${(error as Error).message}`);
     }
-    this.logger.log(`ignoring provider webhook ${String(payload.webhook_type)}/${String(payload.webhook_code)}`);
+    const correlationId = received.headers['correlation_id'] ?? 'provider-webhook';
+    switch (webhook.kind) {
+      case 'LINK.SESSION_FINISHED':
+        await this.linkSessionFinished(webhook, correlationId);
+        return;
+      case 'BANK_TRANSFERS.BANK_TRANSFERS_EVENTS_UPDATE':
+      case 'OTHER':
+        this.logger.log(`no translation for provider webhook ${webhook.webhookType}/${webhook.webhookCode} yet`);
+        return;
+      default:
+        assertNever(webhook, 'provider webhook');
+    }
   }
 
-  private async linkSessionFinished(webhook: LinkSessionFinished, correlationId: string): Promise<void> {
-    if (typeof webhook.link_token !== 'string') throw new Error('LINK SESSION_FINISHED webhook without link_token');
-    const session = await findLinkSession(this.pool, webhook.link_token);
+  private async linkSessionFinished(webhook: LinkSessionFinishedWebhook, correlationId: string): Promise<void> {
+    const session = await findLinkSession(this.pool, webhook.linkToken);
     if (!session) throw new NotYetApplicableError(`no link request known for this link token yet`);
     const streamId = bankLinkStreamId(session.user_id);
     const context = {
       correlationId,
-      causationId: webhook.link_session_id ?? webhook.link_token,
+      causationId: webhook.linkSessionId,
       actor: 'provider:plaid',
-      eventIdSeed: `plaid:link-session-finished:${webhook.link_token}`,
+      eventIdSeed: `plaid:link-session-finished:${webhook.linkToken}`,
     };
 
     const current = await this.commands.load(streamId, bankLinkDecider);
-    if (current.state.status !== 'PENDING' || current.state.linkToken !== webhook.link_token) {
+    if (current.state.status !== 'PENDING' || current.state.linkToken !== webhook.linkToken) {
       this.logger.log(`link webhook for a link that is no longer pending (status ${current.state.status}); nothing to do`);
       return;
     }
 
-    const publicToken = webhook.public_tokens?.[0];
-    if (webhook.status.toUpperCase() === 'SUCCESS' && publicToken) {
+    const publicToken = webhook.publicTokens[0];
+    if (webhook.status === 'SUCCESS' && publicToken) {
       const { accessToken, itemId } = await this.exchangeOnce(publicToken);
       const account = await this.provider.getLinkedAccount(accessToken);
       await this.commands.execute(
@@ -113,7 +115,7 @@ export class PlaidWebhookTranslator {
         {
           type: 'CompleteLink',
           data: {
-            link_token: webhook.link_token,
+            link_token: webhook.linkToken,
             item_id: itemId,
             account_id: account.accountId,
             mask: account.mask,
@@ -131,13 +133,13 @@ export class PlaidWebhookTranslator {
     }
 
     const lastError: LinkError = {
-      error_code: webhook.error?.error_code ?? (webhook.status.toUpperCase() === 'SUCCESS' ? 'NO_PUBLIC_TOKEN' : 'USER_EXITED'),
+      error_code: webhook.error?.error_code ?? (webhook.status === 'SUCCESS' ? 'NO_PUBLIC_TOKEN' : 'USER_EXITED'),
       error_message: webhook.error?.error_message ?? webhook.error?.display_message ?? 'the user did not complete the bank linking flow',
     };
     await this.commands.execute(
       streamId,
       bankLinkDecider,
-      { type: 'FailLink', data: { link_token: webhook.link_token, last_error: lastError }, now: this.commands.now() },
+      { type: 'FailLink', data: { link_token: webhook.linkToken, last_error: lastError }, now: this.commands.now() },
       context,
     );
   }

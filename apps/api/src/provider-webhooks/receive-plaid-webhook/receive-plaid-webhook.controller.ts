@@ -3,26 +3,13 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { DomainError } from '@payments/domain';
 import { PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
+import { parsePlaidWebhook, PlaidWebhook, plaidWebhookKafkaKey } from '@payments/providers/plaid';
 import { Public, RequestContext } from '../../platform';
 import { HttpRequestContext } from '../../shared/command-context';
 import { WEBHOOK_SINK, WebhookSink } from '@payments/messaging';
 
 export interface WebhookVerifier {
   verify(rawBody: Buffer, verificationHeader: string | undefined): Promise<void>;
-}
-
-interface PlaidEnvelope {
-  webhook_type?: unknown;
-  webhook_code?: unknown;
-  link_token?: unknown;
-  item_id?: unknown;
-}
-
-/** Kafka key: the provider resource the webhook is about, so one resource's webhooks stay in order. */
-export function plaidWebhookKey(envelope: PlaidEnvelope): string {
-  if (typeof envelope.link_token === 'string') return envelope.link_token;
-  if (typeof envelope.item_id === 'string') return envelope.item_id;
-  return `${String(envelope.webhook_type)}`;
 }
 
 /**
@@ -52,20 +39,25 @@ export class ReceivePlaidWebhookController {
     try {
       await this.verifier.verify(raw, verification);
     } catch (error) {
-      const reason = (error as { reason?: string }).reason ?? 'verification_failed';
+      const { reason = 'verification_failed', retryable = false } = error as { reason?: string; retryable?: boolean };
+      if (retryable) {
+        // We could not fetch the provider's key: not the sender's fault; a 5xx makes the provider retry.
+        throw new DomainError('ErrorProvider', 'webhook verification key unavailable; retry later', 'CategoryProviderFailure', [{ key: 'issue', details: reason }]);
+      }
       this.logger.warn(`rejected provider webhook: ${reason}`);
       throw new DomainError('ErrorUnauthorized', 'webhook signature verification failed', 'CategoryUnauthorized', [{ key: 'issue', details: reason }]);
     }
-    const envelope = JSON.parse(raw.toString('utf8')) as PlaidEnvelope;
+    let webhook: PlaidWebhook;
+    try {
+      webhook = parsePlaidWebhook(raw);
+    } catch (error) {
+      throw DomainError.invalidField('body', 'unparseable_webhook', `provider webhook could not be parsed: ${(error as Error).message}`);
+    }
     await this.sink.publish({
-      key: plaidWebhookKey(envelope),
+      // Kafka key: the provider resource, so one resource's webhooks stay in order.
+      key: plaidWebhookKafkaKey(webhook),
       body: raw,
-      headers: {
-        provider: 'plaid',
-        webhook_type: String(envelope.webhook_type),
-        webhook_code: String(envelope.webhook_code),
-        correlation_id: ctx.correlationId,
-      },
+      headers: { provider: 'plaid', webhook_type: webhook.webhookType, webhook_code: webhook.webhookCode, correlation_id: ctx.correlationId },
       receivedAt: new Date(),
     });
     return { received: true };
