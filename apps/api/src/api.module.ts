@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@payments/config';
+import type { Logger } from 'pino';
 import { PlatformModule } from './platform';
 import { CustomersModule } from './customers/customers.module';
 import { BankLinkingModule } from './bank-linking/bank-linking.module';
@@ -10,11 +11,12 @@ import { ObservabilityWiring } from './observability/observability.wiring';
 /** The REST API: platform (errors, auth, idempotency, logs, health, metrics, docs) and the feature slices. */
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig, options: ApiOptions): DynamicModule {
+  static forRoot(config: AppConfig, options: ApiOptions, logger?: Logger): DynamicModule {
     return {
       module: ApiModule,
       imports: [
         PlatformModule.forRoot({
+          logger,
           idempotencyTtlHours: config.idempotencyTtlHours,
           bootstrapApiKeys: [
             ...(config.localApiKey ? [{ key: config.localApiKey.reveal(), name: 'local', scope: 'app' as const }] : []),

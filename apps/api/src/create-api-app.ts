@@ -6,7 +6,7 @@ import { Clock } from '@payments/domain';
 import { EventStore } from '@payments/event-store';
 import { InfrastructureModule } from '@payments/infrastructure';
 import { Pool } from 'pg';
-import { configurePlatform } from './platform';
+import { configurePlatform, createPinoLogger, NestPinoLogger } from './platform';
 import { ApiModule } from './api.module';
 
 export interface CreateServiceAppOptions {
@@ -23,10 +23,13 @@ export interface CreateServiceAppOptions {
 
 /** Builds the HTTP application (not yet listening) with the shared infrastructure and any extra modules. */
 export async function createServiceApp(options: CreateServiceAppOptions): Promise<NestFastifyApplication> {
+  // One structured JSON logger (with redaction) for request lines, platform errors and Nest's own messages.
+  const logger = createPinoLogger({ level: options.config.logLevel, base: { service: 'payments' } });
+
   @Module({
     imports: [
       InfrastructureModule.forRoot({ config: options.config, clock: options.clock, pool: options.pool, eventStore: options.eventStore }),
-      ApiModule.forRoot(options.config, { kafkaTopicPrefix: options.kafkaTopicPrefix ?? '' }),
+      ApiModule.forRoot(options.config, { kafkaTopicPrefix: options.kafkaTopicPrefix ?? '' }, logger),
       ...(options.extraModules ?? []),
     ],
   })
@@ -34,8 +37,7 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
 
   const app = await NestFactory.create<NestFastifyApplication>(ServiceModule, new FastifyAdapter({ bodyLimit: 1_048_576 }), {
     rawBody: true,
-    bufferLogs: true,
-    ...(options.logger === false ? { logger: false } : {}),
+    logger: options.logger === false ? false : new NestPinoLogger(logger),
   });
   await configurePlatform(app);
   app.enableShutdownHooks();

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@payments/config';
 import { ensureKafkaTopology, InfrastructureModule } from '@payments/infrastructure';
 import { WorkerModule } from './worker.module';
+import { createPinoLogger, NestPinoLogger } from '../../api/src/platform/logging/logger';
 
 /** The worker alone (distributed mode): projections and the webhook translator consumer group. */
 async function main(): Promise<void> {
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   @Module({ imports: [InfrastructureModule.forRoot({ config }), WorkerModule.forRoot({ kafkaTopicPrefix: config.kafka.topicPrefix })] })
   class WorkerRootModule {}
 
-  const app = await NestFactory.createApplicationContext(WorkerRootModule);
+  const logger = new NestPinoLogger(createPinoLogger({ level: config.logLevel, base: { service: 'payments-worker' } }));
+  const app = await NestFactory.createApplicationContext(WorkerRootModule, { logger });
   app.enableShutdownHooks();
   console.log('worker running');
 }
