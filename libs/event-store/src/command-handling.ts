@@ -69,13 +69,10 @@ export async function handleCommand<S, C, E extends DomainEvent>(
     const state = fold(decider, history);
     const revision = recorded.length > 0 ? recorded[recorded.length - 1].revision : -1n;
 
-    if (firstSeededId) {
-      const start = recorded.findIndex((e) => e.id === firstSeededId);
-      if (start >= 0) {
-        const seeded = new Set(recorded.slice(start).map((_, i) => idFor(i)));
-        const already = recorded.slice(start).filter((e) => seeded.has(e.id));
-        return { events: already.map((e) => toDomainEvent<E>(e)), state, revision, replayed: true };
-      }
+    if (firstSeededId && recorded.some((e) => e.id === firstSeededId)) {
+      const seededIds = new Set(recorded.map((_, i) => idFor(i)));
+      const already = recorded.filter((e) => seededIds.has(e.id));
+      return { events: already.map((e) => toDomainEvent<E>(e)), state, revision, replayed: true };
     }
 
     const newEvents = decider.decide(command, state);
