@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { ServiceHarness, startService } from '../../../../test/support/service-harness';
 import { ObservabilityWiring } from '../observability/observability.wiring';
+import { PlaidWebhookTranslator } from '../../../worker/src/translating-provider-webhooks/plaid-webhook-translator';
 
 interface ErrorBody {
   error_reason: string;
@@ -70,6 +71,17 @@ describe('Customers and bad input on every endpoint of the first slices (embedde
     });
     expect(done.status).toBe(200);
     await service.eventually(async () => (await service.request<{ status: string }>('GET', '/user/linked-bank-account', { userId: 'owner' })).body.status === 'ACTIVE');
+
+    // A redelivered provider webhook (Kafka redelivery, provider retry) changes nothing.
+    const translator = service.app.get(PlaidWebhookTranslator);
+    const redelivered = JSON.stringify({
+      webhook_type: 'LINK', webhook_code: 'SESSION_FINISHED', status: 'SUCCESS', link_session_id: 'redelivery',
+      link_token: token, public_tokens: ['public-sandbox-redelivered'], environment: 'sandbox',
+    });
+    const beforeRedelivery = await eventCount();
+    await translator.handle({ key: String(token), body: Buffer.from(redelivered), headers: {}, receivedAt: new Date() });
+    await translator.handle({ key: String(token), body: Buffer.from(redelivered), headers: {}, receivedAt: new Date() });
+    expect(await eventCount()).toBe(beforeRedelivery);
 
     const before = await eventCount();
     const peek = await service.request('GET', '/user/linked-bank-account', { userId: 'intruder' });
