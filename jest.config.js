@@ -19,16 +19,18 @@ const swc = [
     sourceMaps: 'inline',
   },
 ];
-// jose 6 ships ESM only; jest's CommonJS runtime needs it transformed (Node itself loads it fine).
+// Packages that ship ESM only: jest 29's CommonJS runtime cannot load them, so they are transformed
+// to CommonJS like our own code (Node itself loads them fine through require(esm)). Nest 12 is ESM only.
 const swcJs = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const esmOnly = ['jose', 'content-disposition', '@nestjs'].join('|');
 const moduleNameMapper = {
   '^@payments/(domain|event-store|read-models|messaging|providers|config|security|infrastructure)$': '<rootDir>/libs/$1/src',
   '^@payments/(domain|event-store|read-models|messaging|providers|config|security|infrastructure)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const base = {
   rootDir: __dirname,
-  transform: { '^.+\\.ts$': swc, '^.+/node_modules/(jose|content-disposition)/.+\\.js$': swcJs },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|content-disposition)/)'],
+  transform: { '^.+\\.ts$': swc, [`^.+/node_modules/(${esmOnly})/.+\\.js$`]: swcJs },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testEnvironment: 'node',
