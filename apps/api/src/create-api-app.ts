@@ -19,6 +19,12 @@ export interface CreateServiceAppOptions {
   /** Prefix for Kafka topic/group names (tests isolate themselves with it). */
   kafkaTopicPrefix?: string;
   logger?: boolean;
+  /**
+   * Let Nest close the app on SIGINT/SIGTERM (default true). Embedded mode turns it off and closes everything
+   * itself: Nest re-raises the signal after closing, which would end the process before the embedded
+   * Postgres is stopped.
+   */
+  shutdownHooks?: boolean;
 }
 
 /** Builds the HTTP application (not yet listening) with the shared infrastructure and any extra modules. */
@@ -40,6 +46,6 @@ export async function createServiceApp(options: CreateServiceAppOptions): Promis
     logger: options.logger === false ? false : new NestPinoLogger(logger),
   });
   await configurePlatform(app);
-  app.enableShutdownHooks();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   return app;
 }

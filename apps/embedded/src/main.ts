@@ -20,11 +20,14 @@ async function main(): Promise<void> {
 
   await ensureKafkaTopology(config);
   const topicPrefix = config.kafka?.topicPrefix ?? '';
-  const app = await createServiceApp({ config, kafkaTopicPrefix: topicPrefix, extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix })] });
+  const app = await createServiceApp({ config, kafkaTopicPrefix: topicPrefix, extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix })], shutdownHooks: false });
   await app.listen(config.port, '0.0.0.0');
   const url = `http://127.0.0.1:${config.port}`;
 
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     await app.close().catch(() => undefined);
     await sandbox.close().catch(() => undefined);
     await runtime.stop().catch(() => undefined);

@@ -48,7 +48,8 @@ export async function createProviderSandboxApp(options: ProviderSandboxOptions):
   });
   app.useGlobalFilters(new PlaidExceptionFilter());
   app.useGlobalPipes(plaidValidationPipe());
-  app.enableShutdownHooks();
+  // Signals are the host process's business (standalone main, embedded mode, tests): a shutdown hook here would
+  // re-raise SIGINT/SIGTERM and end an embedding process before it stopped its other resources.
   await app.init();
   return app;
 }

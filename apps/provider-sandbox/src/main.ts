@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const credentials = config.plaid ? { clientId: config.plaid.clientId, secret: config.plaid.secret.reveal() } : SANDBOX_PLAID_CREDENTIALS;
   const publicBaseUrl = config.plaid?.baseUrl ?? `http://127.0.0.1:${config.providerSandboxPort}`;
   const app = await createProviderSandboxApp({ ...credentials, publicBaseUrl, logger: config.logLevel === 'debug' });
+  app.enableShutdownHooks();
   await app.listen({ host: '0.0.0.0', port: config.providerSandboxPort });
   new Logger('ProviderSandbox').log(`provider-sandbox listening on ${await app.getUrl()} (public ${publicBaseUrl})`);
 }
