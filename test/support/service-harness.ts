@@ -51,7 +51,7 @@ export interface ServiceHarness {
  * The whole service as a user runs it, in this test process: provider-sandbox over HTTP, the API over HTTP, the
  * worker (projections + webhook translator consuming real Kafka), all on a fresh database of this test run.
  */
-export async function startService(label: string, options: { kafka?: boolean } = {}): Promise<ServiceHarness> {
+export async function startService(label: string, options: { kafka?: boolean; providerUnreachable?: boolean } = {}): Promise<ServiceHarness> {
   const databaseUrl = await createIsolatedDatabase(label);
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const useKafka = options.kafka ?? true;
@@ -69,7 +69,8 @@ export async function startService(label: string, options: { kafka?: boolean } =
     FINGERPRINT_KEY: randomBytes(32).toString('base64'),
     LOCAL_API_KEY: appKey,
     OPS_API_KEY: opsKey,
-    PLAID_BASE_URL: `http://127.0.0.1:${sandboxPort}`,
+    // providerUnreachable: point the Plaid client at a port nothing listens on (the sandbox still runs).
+    PLAID_BASE_URL: `http://127.0.0.1:${options.providerUnreachable ? await freePort() : sandboxPort}`,
     PLAID_CLIENT_ID: SANDBOX_PLAID_CREDENTIALS.clientId,
     PLAID_SECRET: SANDBOX_PLAID_CREDENTIALS.secret,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,

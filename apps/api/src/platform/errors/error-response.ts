@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { ProviderError } from '@payments/providers/provider-error';
 import { DomainError, ErrorCategory, ErrorDetail, ErrorReason } from '@payments/domain';
 
 /** The service-wide error body (seed: ach-bank-transfer-estimate-execute.txt, "Error Response Format"). */
@@ -75,6 +76,13 @@ interface ErrorWithStatus {
  */
 export function toDomainError(exception: unknown, request?: { method?: string; url?: string }): DomainError {
   if (exception instanceof DomainError) return exception;
+  if (exception instanceof ProviderError) {
+    // The provider failed us (down, timed out, refused our call): 502, with its code but none of its internals.
+    return new DomainError('ErrorProvider', `the payment provider could not complete the request (${exception.code})`, 'CategoryProviderFailure', [
+      { key: 'provider_code', details: exception.code },
+      { key: 'retryable', details: String(exception.retryable) },
+    ]);
+  }
   const withStatus = (exception ?? {}) as ErrorWithStatus;
   if (typeof withStatus.code === 'string' && FASTIFY_ERRORS[withStatus.code]) return FASTIFY_ERRORS[withStatus.code]();
   if (exception instanceof SyntaxError && withStatus.statusCode === 400) return FASTIFY_ERRORS.FST_ERR_CTP_INVALID_JSON_BODY();
