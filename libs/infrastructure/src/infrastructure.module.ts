@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { AppConfig, ConfigModule } from '@payments/config';
@@ -6,7 +6,7 @@ import { Clock, systemClock } from '@payments/domain';
 import { EventStore, EventStoreModule } from '@payments/event-store';
 import { PostgresEventStore } from '@payments/event-store/postgres/postgres-event-store';
 import { EsdbEventStore } from '@payments/event-store/esdb/esdb-event-store';
-import { createKafka, ensureTopics, TOPOLOGY } from '@payments/messaging';
+import { createKafka, ensureTopics, MessagingLogger, TOPOLOGY } from '@payments/messaging';
 import { createPlaidApi, PlaidLinkAdapter, PlaidWebhookVerifier } from '@payments/providers/plaid';
 import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK, PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
 import { PG_POOL } from '@payments/read-models';
@@ -72,7 +72,12 @@ export class InfrastructureModule {
       { provide: PLAID_WEBHOOK_VERIFIER, useValue: PlaidWebhookVerifier.forPlaidApi(plaid, { clock, maxAgeSeconds: config.webhookMaxAgeSeconds }) },
       { provide: FIELD_CIPHER, useValue: new FieldCipher(config.encryptionKey.reveal()) },
       { provide: FINGERPRINTER, useValue: new Fingerprinter(config.fingerprintKey.reveal()) },
-      { provide: KAFKA, useValue: config.kafka ? createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }) : null },
+      {
+        provide: KAFKA,
+        useValue: config.kafka
+          ? createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logLevel: 'warn', logger: nestMessagingLogger(new Logger('Kafka')) })
+          : null,
+      },
       { provide: BANK_LINKING_OPTIONS, useValue: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, clientName: 'Payments' } },
     ];
     return {
@@ -122,4 +127,15 @@ export interface ProjectionLagSource {
 }
 export interface ConsumerLagSource {
   consumerLag(): Promise<{ group: string; topic: string; messages: number }[]>;
+}
+
+/** Adapts Nest's logger (and so the service's structured logger) to the messaging library's pino-shaped one. */
+export function nestMessagingLogger(logger: Logger): MessagingLogger {
+  const line = (fields: Record<string, unknown>, message: string) => `${message} ${JSON.stringify(fields)}`;
+  return {
+    debug: (f, m) => logger.debug(line(f, m)),
+    info: (f, m) => logger.log(line(f, m)),
+    warn: (f, m) => logger.warn(line(f, m)),
+    error: (f, m) => logger.error(line(f, m)),
+  };
 }

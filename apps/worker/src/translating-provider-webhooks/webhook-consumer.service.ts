@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { ConsumerHandle, MessagingLogger, NonRetryableError, runConsumer, webhookFromMessage } from '@payments/messaging';
-import { ConsumerLagSource, KAFKA } from '@payments/infrastructure';
+import { ConsumerHandle, NonRetryableError, runConsumer, webhookFromMessage } from '@payments/messaging';
+import { ConsumerLagSource, KAFKA, nestMessagingLogger } from '@payments/infrastructure';
 import { PlaidWebhookTranslator } from './plaid-webhook-translator';
 
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
@@ -10,17 +10,6 @@ export interface WorkerOptions {
   kafkaTopicPrefix: string;
   /** Attempts per webhook before it goes to the DLQ (default 8). */
   maxAttempts?: number;
-}
-
-/** Adapts Nest's logger to the messaging library's pino-shaped logger. */
-export function nestMessagingLogger(logger: Logger): MessagingLogger {
-  const line = (fields: Record<string, unknown>, message: string) => `${message} ${JSON.stringify(fields)}`;
-  return {
-    debug: (f, m) => logger.debug(line(f, m)),
-    info: (f, m) => logger.log(line(f, m)),
-    warn: (f, m) => logger.warn(line(f, m)),
-    error: (f, m) => logger.error(line(f, m)),
-  };
 }
 
 /**
