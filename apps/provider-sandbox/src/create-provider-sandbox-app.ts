@@ -6,6 +6,7 @@ import { PlaidExceptionFilter } from './common/plaid-exception.filter';
 import { plaidValidationPipe } from './common/plaid-validation.pipe';
 import { ProviderSandboxOptions, ResolvedSandboxOptions } from './common/sandbox-options';
 import { ProviderSandboxModule } from './provider-sandbox.module';
+import { resolveBankTransfersOptions } from './bank-transfers/bank-transfers.options';
 
 function resolve(options: ProviderSandboxOptions): ResolvedSandboxOptions {
   if (!options.clientId) throw new Error('provider-sandbox: clientId is required');
@@ -25,6 +26,7 @@ function resolve(options: ProviderSandboxOptions): ResolvedSandboxOptions {
     webhookMaxAttempts: Math.max(1, options.webhookRetry?.maxAttempts ?? 5),
     webhookBaseDelayMs: Math.max(1, options.webhookRetry?.baseDelayMs ?? 1_000),
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
+    bankTransfers: resolveBankTransfersOptions(options.bankTransfers),
   };
 }
 

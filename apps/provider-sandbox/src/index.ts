@@ -3,3 +3,5 @@ export type { ProviderSandboxOptions } from './common/sandbox-options';
 export { WebhookKeyRing } from './webhooks/webhook-key-ring';
 export { SANDBOX_INSTITUTIONS } from './items/institutions';
 export type { SandboxInstitution } from './items/institutions';
+export { BankTransfersService } from './bank-transfers/bank-transfers.service';
+export type { BankTransfersSandboxOptions } from './bank-transfers/bank-transfers.options';

@@ -1,4 +1,5 @@
 import type { Clock } from '@payments/domain';
+import type { BankTransfersSandboxOptions, ResolvedBankTransfersOptions } from '../bank-transfers/bank-transfers.options';
 
 /** Options of one provider-sandbox instance (passed by the caller; the sandbox reads no environment). */
 export interface ProviderSandboxOptions {
@@ -21,6 +22,8 @@ export interface ProviderSandboxOptions {
   webhookRetry?: { maxAttempts?: number; baseDelayMs?: number };
   /** Per-attempt webhook HTTP timeout (default 5 s). */
   webhookTimeoutMs?: number;
+  /** Bank Transfer (beta): events webhook URL, auto-settlement, origination account balance. */
+  bankTransfers?: BankTransfersSandboxOptions;
 }
 
 export interface ResolvedSandboxOptions {
@@ -32,6 +35,7 @@ export interface ResolvedSandboxOptions {
   webhookMaxAttempts: number;
   webhookBaseDelayMs: number;
   webhookTimeoutMs: number;
+  bankTransfers: ResolvedBankTransfersOptions;
 }
 
 export const SANDBOX_OPTIONS = Symbol('SANDBOX_OPTIONS');
