@@ -1,3 +1,5 @@
+export * from './plaid-bank-transfer.adapter';
+export * from './plaid-bank-transfer.mapping';
 export * from './plaid-client';
 export * from './plaid-error.mapper';
 export * from './plaid-link.adapter';
