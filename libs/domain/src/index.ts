@@ -3,3 +3,7 @@ export * from './shared/domain-error';
 export * from './shared/clock';
 export * from './customer/customer.decider';
 export * from './bank-link/bank-link.decider';
+export * from './shared/money';
+export * from './ach-pull/ach-pull.decider';
+export * from './ach-pull/ach-return-codes';
+export * from './ach-pull/ip-address';
