@@ -75,12 +75,14 @@ describe('ip address validation', () => {
     };
     const pieces = ['', ':', '::', '.', '0', '1', '00', '01', '255', '256', 'ff', 'FFFF', '12345', 'g', '1.2.3.4', '999', 'abcd'];
     let accepted = 0;
+    const disagreements: string[] = [];
     for (let i = 0; i < 20000; i++) {
       const candidate = Array.from({ length: 1 + random(10) }, () => pieces[random(pieces.length)]).join(random(2) ? ':' : '.');
       const node = isIP(candidate) !== 0;
       if (node) accepted++;
-      expect([candidate, isIpAddress(candidate)]).toEqual([candidate, node]);
+      if (isIpAddress(candidate) !== node) disagreements.push(candidate);
     }
-    expect(accepted).toBeGreaterThan(100);
+    expect(disagreements).toEqual([]);
+    expect(accepted).toBeGreaterThan(400);
   });
 });
