@@ -6,3 +6,4 @@ export * from './projections/projection-runner';
 export * from './projections/all-projections';
 export * from './customers/customers.projection';
 export * from './bank-links/bank-links.projection';
+export * from './ach-pulls/provider-transfers';
