@@ -7,8 +7,8 @@ import { EventStore, EventStoreModule } from '@payments/event-store';
 import { PostgresEventStore } from '@payments/event-store/postgres/postgres-event-store';
 import { EsdbEventStore } from '@payments/event-store/esdb/esdb-event-store';
 import { createKafka, ensureTopics, MessagingLogger, TOPOLOGY } from '@payments/messaging';
-import { createPlaidApi, PlaidLinkAdapter, PlaidWebhookVerifier } from '@payments/providers/plaid';
-import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK, PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
+import { createPlaidApi, PlaidBankTransferAdapter, PlaidLinkAdapter, PlaidWebhookVerifier } from '@payments/providers/plaid';
+import { FIELD_CIPHER, FINGERPRINTER, PLAID_BANK_TRANSFERS, PLAID_LINK, PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
 import { PG_POOL } from '@payments/read-models';
 import { FieldCipher, Fingerprinter } from '@payments/security';
 
@@ -69,6 +69,7 @@ export class InfrastructureModule {
       { provide: 'OWNS_POOL', useValue: !options.pool },
       ResourceCloser,
       { provide: PLAID_LINK, useValue: new PlaidLinkAdapter(plaid) },
+      { provide: PLAID_BANK_TRANSFERS, useValue: new PlaidBankTransferAdapter(plaid) },
       { provide: PLAID_WEBHOOK_VERIFIER, useValue: PlaidWebhookVerifier.forPlaidApi(plaid, { clock, maxAgeSeconds: config.webhookMaxAgeSeconds }) },
       { provide: FIELD_CIPHER, useValue: new FieldCipher(config.encryptionKey.reveal()) },
       { provide: FINGERPRINTER, useValue: new Fingerprinter(config.fingerprintKey.reveal()) },
