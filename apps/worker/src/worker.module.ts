@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CONSUMER_LAG_SOURCE, PROJECTION_LAG_SOURCE, WEBHOOK_HANDLER } from '@payments/infrastructure';
 import { ProjectionsService } from './projecting/projections.service';
+import { BankTransferEventsSync } from './translating-provider-webhooks/bank-transfer-events';
 import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
 import { WebhookConsumerService, WORKER_OPTIONS, WorkerOptions } from './translating-provider-webhooks/webhook-consumer.service';
 
@@ -15,6 +16,7 @@ export class WorkerModule {
         { provide: WORKER_OPTIONS, useValue: options },
         ProjectionsService,
         PlaidWebhookTranslator,
+        BankTransferEventsSync,
         WebhookConsumerService,
         { provide: WEBHOOK_HANDLER, useExisting: PlaidWebhookTranslator },
         { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },

@@ -7,6 +7,7 @@ import { FieldCipher, Fingerprinter } from '@payments/security';
 import { NonRetryableError, ReceivedWebhook } from '@payments/messaging';
 import { LinkSessionFinishedWebhook, parsePlaidWebhook, PlaidWebhook } from '@payments/providers/plaid';
 import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK } from '@payments/providers/nest/provider-tokens';
+import { BankTransferEventsSync } from './bank-transfer-events';
 
 /** What the translator needs from the provider (the Plaid adapter in libs/providers implements it). */
 export interface LinkCompletionProvider {
@@ -43,6 +44,7 @@ const MIGRATIONS = [
  * Turns verified provider webhooks into domain commands. LINK/SESSION_FINISHED: SUCCESS exchanges the public
  * token, reads the chosen account (mask, bank name) and completes the link; anything else fails it with the
  * provider's error as `lastError`. Event ids derive from the link token, so redeliveries change nothing.
+ * BANK_TRANSFERS_EVENTS_UPDATE: syncs the bank transfer event feed into ACH pull outcomes (BankTransferEventsSync).
  */
 @Injectable()
 export class PlaidWebhookTranslator {
@@ -55,6 +57,7 @@ export class PlaidWebhookTranslator {
     @Inject(PLAID_LINK) private readonly provider: LinkCompletionProvider,
     @Inject(FIELD_CIPHER) private readonly cipher: FieldCipher,
     @Inject(FINGERPRINTER) private readonly fingerprinter: Fingerprinter,
+    private readonly bankTransferEvents: BankTransferEventsSync,
   ) {}
 
   private migrate(): Promise<void> {
@@ -80,6 +83,9 @@ export class PlaidWebhookTranslator {
         await this.linkSessionFinished(webhook, correlationId);
         return;
       case 'BANK_TRANSFERS.BANK_TRANSFERS_EVENTS_UPDATE':
+        // Carries no data: read the provider's event feed from our stored cursor.
+        await this.bankTransferEvents.sync(correlationId);
+        return;
       case 'OTHER':
         this.logger.log(`no translation for provider webhook ${webhook.webhookType}/${webhook.webhookCode} yet`);
         return;
