@@ -5,6 +5,7 @@ import { PlatformModule } from './platform';
 import { CustomersModule } from './customers/customers.module';
 import { BankLinkingModule } from './bank-linking/bank-linking.module';
 import { ProviderWebhooksModule } from './provider-webhooks/provider-webhooks.module';
+import { PullsModule } from './pulls/pulls.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -27,6 +28,7 @@ export class ApiModule {
         CustomersModule,
         BankLinkingModule,
         ProviderWebhooksModule,
+        PullsModule,
       ],
       providers: [ObservabilityWiring],
     };

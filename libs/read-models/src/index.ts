@@ -7,3 +7,4 @@ export * from './projections/all-projections';
 export * from './customers/customers.projection';
 export * from './bank-links/bank-links.projection';
 export * from './ach-pulls/provider-transfers';
+export * from './ach-pulls/ach-pulls.projection';

@@ -1,9 +1,10 @@
 import { Projection } from './projection';
 import { customersProjection } from '../customers/customers.projection';
 import { bankLinksProjection } from '../bank-links/bank-links.projection';
+import { achPullsProjection } from '../ach-pulls/ach-pulls.projection';
 
 /** Every projection the worker runs and `ops projections rebuild <name>` can rebuild. */
-export const ALL_PROJECTIONS: Projection[] = [customersProjection, bankLinksProjection];
+export const ALL_PROJECTIONS: Projection[] = [customersProjection, bankLinksProjection, achPullsProjection];
 
 export function projectionByName(name: string): Projection | undefined {
   return ALL_PROJECTIONS.find((p) => p.name === name);

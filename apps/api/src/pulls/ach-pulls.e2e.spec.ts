@@ -1,0 +1,145 @@
+import { Client } from 'pg';
+import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
+import { ServiceHarness, startService } from '../../../../test/support/service-harness';
+
+interface PullView {
+  uuid: string;
+  status: string;
+  amount: string;
+  currency: string;
+  failure_reason: unknown;
+}
+
+describe('ACH pulls from the linked bank account: request rules and reads (embedded messaging)', () => {
+  let service: ServiceHarness;
+  let db: Client;
+
+  beforeAll(async () => {
+    service = await startService('ach-pulls', { kafka: false });
+    db = new Client({ connectionString: service.databaseUrl });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await service?.close();
+  });
+
+  const pullEvents = async () => Number((await db.query(`SELECT count(*)::int AS n FROM events WHERE stream_id LIKE 'ach-pull-%'`)).rows[0].n);
+  const providerTransfers = async (): Promise<number> => {
+    const response = await fetch(`${service.sandboxUrl}/bank_transfer/list`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'plaid-client-id': SANDBOX_PLAID_CREDENTIALS.clientId, 'plaid-secret': SANDBOX_PLAID_CREDENTIALS.secret },
+      body: JSON.stringify({ count: 25 }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { bank_transfers: unknown[] }).bank_transfers.length;
+  };
+
+  async function user(userId: string, opts: { type?: string; approve?: boolean; link?: 'success' | 'failure' | 'none' } = {}) {
+    await service.request('POST', '/user/linked-bank-account/profile', { userId, body: { type: opts.type ?? 'individual', first_name: 'Pat', last_name: 'Puller' } });
+    if (opts.approve !== false) await service.request('PUT', `/ops/users/${userId}/kyc`, { key: service.opsKey, body: { kyc_status: 'approved' } });
+    if ((opts.link ?? 'success') === 'none' || opts.approve === false || opts.type === 'business') return;
+    const link = await service.request<{ link_url: string }>('PUT', '/user/linked-bank-account/link', { userId });
+    const token = new URL(link.body.link_url).searchParams.get('token');
+    await fetch(`${service.sandboxUrl}/sandbox/link/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ link_token: token, outcome: opts.link ?? 'success', ...(opts.link === 'failure' ? { error_code: 'INVALID_CREDENTIALS', error_message: 'bad' } : {}) }),
+    });
+    const expected = opts.link === 'failure' ? 'ERROR' : 'ACTIVE';
+    await service.eventually(async () => (await service.request<{ status: string }>('GET', '/user/linked-bank-account', { userId })).body.status === expected);
+  }
+
+  beforeAll(async () => {
+    await user('puller');
+  });
+
+  it('records a $25.00 pull as PENDING and reads it back by id and in the list', async () => {
+    const created = await service.request<{ uuid: string; status: string }>('POST', '/user/linked-bank-account/pull', { userId: 'puller', body: { amount: 25 } });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ uuid: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'PENDING' });
+    const view = await service.eventually(async () => {
+      const r = await service.request<PullView>('GET', `/user/linked-bank-account/pulls/${created.body.uuid}`, { userId: 'puller' });
+      return r.status === 200 && r.body;
+    });
+    expect(view).toMatchObject({ uuid: created.body.uuid, amount: '25.00', currency: 'USD', failure_reason: null });
+    expect(['PENDING', 'SETTLED']).toContain(view.status);
+    const list = await service.request<PullView[]>('GET', '/user/linked-bank-account/pulls?limit=10', { userId: 'puller' });
+    expect(list.body.map((p) => p.uuid)).toContain(created.body.uuid);
+    expect((await service.request('GET', `/user/linked-bank-account/pulls/${created.body.uuid}`, { userId: 'someone-else' })).status).toBe(404);
+  });
+
+  it('a repeated Idempotency-Key creates one pull', async () => {
+    const headers = { 'idempotency-key': 'pull-once' };
+    const first = await service.request<{ uuid: string }>('POST', '/user/linked-bank-account/pull', { userId: 'puller', body: { amount: '10.00' }, headers });
+    const again = await service.request<{ uuid: string }>('POST', '/user/linked-bank-account/pull', { userId: 'puller', body: { amount: '10.00' }, headers });
+    expect(again.body.uuid).toBe(first.body.uuid);
+    expect(again.headers.get('idempotency-replayed')).toBe('true');
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND type = 'AchPullRequested'`, [`ach-pull-${first.body.uuid}`]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  describe('bad input: 4xx in the seed shape, nothing appended, nothing sent to the provider', () => {
+    let events: number;
+    let transfers: number;
+    beforeAll(async () => {
+      await user('pending-kyc', { approve: false });
+      await user('business-user', { type: 'business' });
+      await user('not-linked', { link: 'none' });
+      await user('error-link', { link: 'failure' });
+    });
+    beforeEach(async () => {
+      // Let the process manager (when present) finish with earlier valid pulls before counting.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      events = await pullEvents();
+      transfers = await providerTransfers();
+    });
+    afterEach(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await pullEvents()).toBe(events);
+      expect(await providerTransfers()).toBe(transfers);
+    });
+
+    it.each([
+      [9.99, 'below_minimum'],
+      [10.001, 'too_many_decimals'],
+      [-5, 'negative'],
+      [0, 'not_positive'],
+      ['abc', 'not_a_decimal'],
+      ['1e3', 'exponent_notation'],
+    ])('amount %j -> 400 (%s)', async (amount, issue) => {
+      const r = await service.request('POST', '/user/linked-bank-account/pull', { userId: 'puller', body: { amount } });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ error_category: { category: 'CategoryValidationFailure', http_status_code: 400 }, error_details: expect.arrayContaining([{ key: 'issue', details: issue }]) });
+    });
+
+    it('a missing amount and an unknown field (account_uuid in the body) are refused', async () => {
+      const missing = await service.request('POST', '/user/linked-bank-account/pull', { userId: 'puller', body: {} });
+      expect(missing.status).toBe(400);
+      expect(missing.body).toMatchObject({ error_reason: 'ErrorMissingField' });
+      const unknown = await service.request('POST', '/user/linked-bank-account/pull', { userId: 'puller', body: { amount: 25, account_uuid: 'x' } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body).toMatchObject({ error_reason: 'ErrorUnknownField' });
+    });
+
+    it.each([
+      ['pending-kyc', 'user_not_full_user'],
+      ['business-user', 'individual_users_only'],
+      ['not-linked', 'bank_account_not_linked'],
+      ['error-link', 'bank_link_not_active'],
+      ['no-such-user', 'profile_missing'],
+    ])('user %s -> 422 (%s)', async (userId, issue) => {
+      const r = await service.request('POST', '/user/linked-bank-account/pull', { userId, body: { amount: 25 } });
+      expect(r.status).toBe(422);
+      expect(r.body).toMatchObject({ error_reason: 'ErrorNotEligible', error_details: expect.arrayContaining([{ key: 'issue', details: issue }]) });
+    });
+
+    it('another user cannot cancel or read a pull', async () => {
+      const { rows } = await db.query<{ pull_id: string }>(`SELECT pull_id FROM ach_pulls WHERE user_id = 'puller' LIMIT 1`);
+      const r = await service.request('POST', `/user/linked-bank-account/pulls/${rows[0].pull_id}/cancel`, { userId: 'intruder' });
+      expect(r.status).toBe(404);
+      const bad = await service.request('GET', '/user/linked-bank-account/pulls/not-a-uuid', { userId: 'puller' });
+      expect(bad.status).toBe(400);
+    });
+  });
+});
