@@ -15,7 +15,15 @@ async function main(): Promise<void> {
   const runtime = await resolveEmbeddedRuntime(partial);
   const { config, dataDir } = runtime;
 
-  const sandbox = await createProviderSandboxApp({ ...SANDBOX_PLAID_CREDENTIALS, publicBaseUrl: `http://127.0.0.1:${config.providerSandboxPort}`, logger: false });
+  // Embedded mode settles sandbox transfers after 5 s unless told otherwise, so a pull completes on its own.
+  const autoSettleAfterMs = (partial.providerSandboxAutoSettleMs ?? 5000) || undefined;
+  const sandbox = await createProviderSandboxApp({
+    ...SANDBOX_PLAID_CREDENTIALS,
+    publicBaseUrl: `http://127.0.0.1:${config.providerSandboxPort}`,
+    logger: false,
+    // Bank transfer events go to our receiver, as Plaid's dashboard-configured webhook would.
+    bankTransfers: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, autoSettleAfterMs },
+  });
   await sandbox.listen(config.providerSandboxPort, '127.0.0.1');
 
   await ensureKafkaTopology(config);

@@ -11,7 +11,13 @@ async function main(): Promise<void> {
   const config = loadEmbeddedConfig();
   const credentials = config.plaid ? { clientId: config.plaid.clientId, secret: config.plaid.secret.reveal() } : SANDBOX_PLAID_CREDENTIALS;
   const publicBaseUrl = config.plaid?.baseUrl ?? `http://127.0.0.1:${config.providerSandboxPort}`;
-  const app = await createProviderSandboxApp({ ...credentials, publicBaseUrl, logger: config.logLevel === 'debug' });
+  const app = await createProviderSandboxApp({
+    ...credentials,
+    publicBaseUrl,
+    logger: config.logLevel === 'debug',
+    // Where BANK_TRANSFERS_EVENTS_UPDATE webhooks go (Plaid configures this per client): our receiver.
+    bankTransfers: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, autoSettleAfterMs: config.providerSandboxAutoSettleMs || undefined },
+  });
   app.enableShutdownHooks();
   await app.listen({ host: '0.0.0.0', port: config.providerSandboxPort });
   new Logger('ProviderSandbox').log(`provider-sandbox listening on ${await app.getUrl()} (public ${publicBaseUrl})`);

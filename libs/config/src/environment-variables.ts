@@ -72,6 +72,9 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(INTEGER, { message: 'must be an integer port number (0-65535)' })
   PROVIDER_SANDBOX_PORT?: string;
 
+  @IsOptional() @Matches(/^\d{1,7}$/, { message: 'must be a whole number of milliseconds (0 turns auto-settlement off)' })
+  PROVIDER_SANDBOX_AUTO_SETTLE_MS?: string;
+
   @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
 
@@ -104,6 +107,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'PLAID_SECRET',
   'PUBLIC_BASE_URL',
   'PROVIDER_SANDBOX_PORT',
+  'PROVIDER_SANDBOX_AUTO_SETTLE_MS',
   'LOG_LEVEL',
   'IDEMPOTENCY_TTL_HOURS',
   'WEBHOOK_MAX_AGE_SECONDS',

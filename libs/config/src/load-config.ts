@@ -43,6 +43,8 @@ export interface AppConfig {
   /** Base URL the provider uses to reach our webhook receiver (no trailing slash). */
   publicBaseUrl: string;
   providerSandboxPort: number;
+  /** Provider sandbox only: pending bank transfers post by themselves after this many ms (0 = off; unset = the mode's default). */
+  providerSandboxAutoSettleMs?: number;
   logLevel: LogLevel;
   idempotencyTtlHours: number;
   webhookMaxAgeSeconds: number;
@@ -175,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     publicBaseUrl: stripSlash(vars.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`),
     providerSandboxPort,
+    providerSandboxAutoSettleMs: vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS !== undefined ? Number(vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS) : undefined,
     logLevel: (vars.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     idempotencyTtlHours,
     webhookMaxAgeSeconds,
