@@ -37,6 +37,8 @@ export interface ServiceHarness {
   databaseUrl: string;
   topicPrefix: string;
   app: NestFastifyApplication;
+  /** The provider-sandbox app (e.g. `sandbox.get(BankTransfersService).setWebhookUrl(url)`). */
+  sandbox?: NestFastifyApplication;
   request<T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -100,6 +102,7 @@ export async function startService(label: string, options: { kafka?: boolean; pr
     databaseUrl,
     topicPrefix,
     app,
+    sandbox,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       const key = opts.key === undefined ? appKey : opts.key;
