@@ -56,7 +56,7 @@ export function achPullCommandFor(event: ProviderBankTransferEvent, now: Date): 
     case 'REVERSED':
       return {
         type: 'MarkReturned',
-        // A reversal without a network return code still has to land somewhere; R00 is not a NACHA code.
+        // A reversal without a network return code is still a return; 'REVERSED' marks it as the provider's, not NACHA's.
         data: { provider_transfer_id, ach_return_code: event.failure?.achReturnCode ?? 'REVERSED', description: event.failure?.description ?? null },
         now,
       };
