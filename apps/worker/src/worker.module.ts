@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CONSUMER_LAG_SOURCE, PROJECTION_LAG_SOURCE, WEBHOOK_HANDLER } from '@payments/infrastructure';
 import { ProjectionsService } from './projecting/projections.service';
+import { AchPullSubmissionProcessManager } from './submitting-ach-pulls/ach-pull-submission.process-manager';
 import { BankTransferEventsSync } from './translating-provider-webhooks/bank-transfer-events';
 import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
 import { WebhookConsumerService, WORKER_OPTIONS, WorkerOptions } from './translating-provider-webhooks/webhook-consumer.service';
@@ -18,11 +19,12 @@ export class WorkerModule {
         PlaidWebhookTranslator,
         BankTransferEventsSync,
         WebhookConsumerService,
+        AchPullSubmissionProcessManager,
         { provide: WEBHOOK_HANDLER, useExisting: PlaidWebhookTranslator },
         { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },
         { provide: CONSUMER_LAG_SOURCE, useExisting: WebhookConsumerService },
       ],
-      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE],
+      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager],
     };
   }
 }
