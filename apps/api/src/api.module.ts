@@ -6,6 +6,7 @@ import { CustomersModule } from './customers/customers.module';
 import { BankLinkingModule } from './bank-linking/bank-linking.module';
 import { ProviderWebhooksModule } from './provider-webhooks/provider-webhooks.module';
 import { PullsModule } from './pulls/pulls.module';
+import { AccountsModule } from './accounts/accounts.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -29,6 +30,7 @@ export class ApiModule {
         BankLinkingModule,
         ProviderWebhooksModule,
         PullsModule,
+        AccountsModule,
       ],
       providers: [ObservabilityWiring],
     };

@@ -7,3 +7,4 @@ export * from './shared/money';
 export * from './ach-pull/ach-pull.decider';
 export * from './ach-pull/ach-return-codes';
 export * from './ach-pull/ip-address';
+export * from './account/account.decider';

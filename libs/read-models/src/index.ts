@@ -8,3 +8,4 @@ export * from './customers/customers.projection';
 export * from './bank-links/bank-links.projection';
 export * from './ach-pulls/provider-transfers';
 export * from './ach-pulls/ach-pulls.projection';
+export * from './accounts/accounts.projection';

@@ -142,4 +142,90 @@ describe('ACH pulls from the linked bank account: request rules and reads (embed
       expect(bad.status).toBe(400);
     });
   });
+
+  describe('POST /accounts/user/account/{account_uuid}/ach-pull (Accounts API)', () => {
+    let usd: string;
+    let eur: string;
+    let linkUuid: string;
+    let othersUsd: string;
+    const body = () => ({ amount: 100.5, currency: 'USD', source_account_uuid: linkUuid, ip_address: '203.0.113.1' });
+    const pullInto = (account: string, payload: Record<string, unknown>, userId = 'puller') =>
+      service.request('POST', `/accounts/user/account/${account}/ach-pull`, { userId, body: payload });
+
+    beforeAll(async () => {
+      const opened = await service.request<{ account_uuid: string; status: string }>('POST', '/user/accounts', { userId: 'puller', body: { currency: 'USD', account_type: 'checking' } });
+      expect(opened.status).toBe(201);
+      expect(opened.body).toMatchObject({ currency: 'USD', account_type: 'checking', status: 'OPEN' });
+      usd = opened.body.account_uuid;
+      const again = await service.request<{ account_uuid: string }>('POST', '/user/accounts', { userId: 'puller', body: { currency: 'USD', account_type: 'checking' } });
+      expect(again.status).toBe(200);
+      expect(again.body.account_uuid).toBe(usd);
+      eur = (await service.request<{ account_uuid: string }>('POST', '/user/accounts', { userId: 'puller', body: { currency: 'EUR', account_type: 'savings' } })).body.account_uuid;
+      await user('other-owner');
+      othersUsd = (await service.request<{ account_uuid: string }>('POST', '/user/accounts', { userId: 'other-owner', body: { currency: 'USD', account_type: 'checking' } })).body.account_uuid;
+      linkUuid = (await service.request<{ uuid: string }>('GET', '/user/linked-bank-account', { userId: 'puller' })).body.uuid;
+      await service.eventually(async () => (await service.request<unknown[]>('GET', '/user/accounts', { userId: 'puller' })).body.length === 2);
+      await service.eventually(async () => (await service.request<unknown[]>('GET', '/user/accounts', { userId: 'other-owner' })).body.length === 1);
+    });
+
+    it('creates a pull into the user\'s USD account in the seed\'s 201 shape (also on the seed\'s /bakkt/ path)', async () => {
+      const created = await pullInto(usd, body());
+      expect(created.status).toBe(201);
+      const result = created.body as { transaction_id: string; process_uuid: string };
+      expect(created.body).toEqual({ transaction_id: expect.any(String), process_uuid: result.transaction_id, user_uuid: 'puller', amount: 100.5, currency: 'USD' });
+      const view = await service.eventually(async () => {
+        const r = await service.request<PullView>('GET', `/user/linked-bank-account/pulls/${result.transaction_id}`, { userId: 'puller' });
+        return r.status === 200 && r.body;
+      });
+      expect(view.amount).toBe('100.50');
+      const seedPath = await service.request('POST', `/accounts/user/account/bakkt/${usd}/ach-pull`, { userId: 'puller', body: body() });
+      expect(seedPath.status).toBe(201);
+    });
+
+    describe('bad input: nothing appended, nothing sent to the provider', () => {
+      let events: number;
+      let transfers: number;
+      beforeEach(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        events = await pullEvents();
+        transfers = await providerTransfers();
+      });
+      afterEach(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await pullEvents()).toBe(events);
+        expect(await providerTransfers()).toBe(transfers);
+      });
+
+      it.each([
+        ['currency EUR', { currency: 'EUR' }, 'unsupported_currency'],
+        ['a bad ip address', { ip_address: '300.1.1.1' }, 'invalid_ip_address'],
+        ['a note of 501 characters', { user_note: 'x'.repeat(501) }, 'too_long'],
+        ['amount 9.99', { amount: 9.99 }, 'below_minimum'],
+        ['amount 10.001', { amount: 10.001 }, 'too_many_decimals'],
+      ])('%s -> 400', async (_name, change, issue) => {
+        const r = await pullInto(usd, { ...body(), ...change });
+        expect(r.status).toBe(400);
+        expect(r.body).toMatchObject({ error_details: expect.arrayContaining([{ key: 'issue', details: issue }]) });
+      });
+
+      it('account_uuid in the body is refused (path only)', async () => {
+        const r = await pullInto(usd, { ...body(), account_uuid: usd });
+        expect(r.status).toBe(400);
+        expect(r.body).toMatchObject({ error_reason: 'ErrorUnknownField' });
+      });
+
+      it('another user\'s account, an unknown account and a non-USD account are refused', async () => {
+        expect((await pullInto(othersUsd, body())).status).toBe(404);
+        expect((await pullInto('6f1b7a52-3c1e-4f7e-9a0c-000000000000', body())).status).toBe(404);
+        const nonUsd = await pullInto(eur, body());
+        expect(nonUsd.status).toBe(400);
+        expect(nonUsd.body).toMatchObject({ error_details: expect.arrayContaining([{ key: 'issue', details: 'unsupported_currency' }]) });
+      });
+
+      it('a source account that is not the user\'s linked account is refused', async () => {
+        const r = await pullInto(usd, { ...body(), source_account_uuid: '6f1b7a52-3c1e-4f7e-9a0c-000000000001' });
+        expect(r.status).toBe(404);
+      });
+    });
+  });
 });

@@ -2,9 +2,10 @@ import { Projection } from './projection';
 import { customersProjection } from '../customers/customers.projection';
 import { bankLinksProjection } from '../bank-links/bank-links.projection';
 import { achPullsProjection } from '../ach-pulls/ach-pulls.projection';
+import { accountsProjection } from '../accounts/accounts.projection';
 
 /** Every projection the worker runs and `ops projections rebuild <name>` can rebuild. */
-export const ALL_PROJECTIONS: Projection[] = [customersProjection, bankLinksProjection, achPullsProjection];
+export const ALL_PROJECTIONS: Projection[] = [customersProjection, bankLinksProjection, achPullsProjection, accountsProjection];
 
 export function projectionByName(name: string): Projection | undefined {
   return ALL_PROJECTIONS.find((p) => p.name === name);
