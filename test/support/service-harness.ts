@@ -36,6 +36,11 @@ export interface ServiceHarness {
   opsKey: string;
   databaseUrl: string;
   topicPrefix: string;
+  /** The keys the service runs with (base64), so a worker in another process can share its data. */
+  encryptionKey: string;
+  fingerprintKey: string;
+  /** Where the service's Plaid client points (the provider-sandbox, or nowhere with `providerUnreachable`). */
+  plaidBaseUrl: string;
   app: NestFastifyApplication;
   /** The provider-sandbox app (e.g. `sandbox.get(BankTransfersService).setWebhookUrl(url)`). */
   sandbox?: NestFastifyApplication;
@@ -49,14 +54,28 @@ export interface ServiceHarness {
   close(): Promise<void>;
 }
 
+export interface StartServiceOptions {
+  /** Real Kafka between the webhook receiver and the worker (default true); false: embedded in-process messaging. */
+  kafka?: boolean;
+  /** Point the Plaid client at a port nothing listens on (the sandbox still runs). */
+  providerUnreachable?: boolean;
+  /**
+   * Run the worker in this process (default true). false: the API and the sandbox only, for tests that run the worker
+   * as a separate process (`workerProcessEnv`); needs Kafka, since the API then only publishes webhooks to it.
+   */
+  worker?: boolean;
+}
+
 /**
  * The whole service as a user runs it, in this test process: provider-sandbox over HTTP, the API over HTTP, the
  * worker (projections + webhook translator consuming real Kafka), all on a fresh database of this test run.
  */
-export async function startService(label: string, options: { kafka?: boolean; providerUnreachable?: boolean } = {}): Promise<ServiceHarness> {
+export async function startService(label: string, options: StartServiceOptions = {}): Promise<ServiceHarness> {
   const databaseUrl = await createIsolatedDatabase(label);
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const useKafka = options.kafka ?? true;
+  const withWorker = options.worker ?? true;
+  if (!withWorker && !useKafka) throw new Error('startService: worker: false needs kafka (nothing would consume the webhooks)');
   const topicPrefix = useKafka ? `${uniqueName(label)}.` : '';
   const appKey = `pk_${randomBytes(32).toString('base64url')}`;
   const opsKey = `pk_${randomBytes(32).toString('base64url')}`;
@@ -64,15 +83,18 @@ export async function startService(label: string, options: { kafka?: boolean; pr
   const sandbox = await createProviderSandboxApp({ ...SANDBOX_PLAID_CREDENTIALS, publicBaseUrl: `http://127.0.0.1:${sandboxPort}`, logger: false });
   await sandbox.listen(sandboxPort, '127.0.0.1');
 
+  const encryptionKey = randomBytes(32).toString('base64');
+  const fingerprintKey = randomBytes(32).toString('base64');
+  // providerUnreachable: point the Plaid client at a port nothing listens on (the sandbox still runs).
+  const plaidBaseUrl = `http://127.0.0.1:${options.providerUnreachable ? await freePort() : sandboxPort}`;
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     PORT: String(port),
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    FINGERPRINT_KEY: randomBytes(32).toString('base64'),
+    ENCRYPTION_KEY: encryptionKey,
+    FINGERPRINT_KEY: fingerprintKey,
     LOCAL_API_KEY: appKey,
     OPS_API_KEY: opsKey,
-    // providerUnreachable: point the Plaid client at a port nothing listens on (the sandbox still runs).
-    PLAID_BASE_URL: `http://127.0.0.1:${options.providerUnreachable ? await freePort() : sandboxPort}`,
+    PLAID_BASE_URL: plaidBaseUrl,
     PLAID_CLIENT_ID: SANDBOX_PLAID_CREDENTIALS.clientId,
     PLAID_SECRET: SANDBOX_PLAID_CREDENTIALS.secret,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
@@ -88,7 +110,7 @@ export async function startService(label: string, options: { kafka?: boolean; pr
   const app = await createServiceApp({
     config,
     kafkaTopicPrefix: topicPrefix,
-    extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix, maxAttempts: 20 })],
+    extraModules: withWorker ? [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix, maxAttempts: 20 })] : [],
     logger: false,
   });
   await app.listen(port, '127.0.0.1');
@@ -101,6 +123,9 @@ export async function startService(label: string, options: { kafka?: boolean; pr
     opsKey,
     databaseUrl,
     topicPrefix,
+    encryptionKey,
+    fingerprintKey,
+    plaidBaseUrl,
     app,
     sandbox,
     async request(method, path, opts = {}) {
@@ -136,6 +161,26 @@ export async function startService(label: string, options: { kafka?: boolean; pr
     },
   };
   return harness;
+}
+
+/**
+ * The environment of a worker process (`apps/worker/src/main.ts`) for this service: same database, keys, Kafka
+ * topics and provider. Pair with `startService(label, { worker: false })`.
+ */
+export function workerProcessEnv(harness: ServiceHarness, logLevel = 'warn'): Record<string, string> {
+  if (!harness.topicPrefix) throw new Error('workerProcessEnv: the service runs without Kafka');
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: harness.databaseUrl,
+    KAFKA_BROKERS: testKafkaBrokers().join(','),
+    KAFKA_TOPIC_PREFIX: harness.topicPrefix,
+    ENCRYPTION_KEY: harness.encryptionKey,
+    FINGERPRINT_KEY: harness.fingerprintKey,
+    PLAID_BASE_URL: harness.plaidBaseUrl,
+    PLAID_CLIENT_ID: SANDBOX_PLAID_CREDENTIALS.clientId,
+    PLAID_SECRET: SANDBOX_PLAID_CREDENTIALS.secret,
+    LOG_LEVEL: logLevel,
+  };
 }
 
 export function projectionsOf(harness: ServiceHarness): ProjectionsService {
