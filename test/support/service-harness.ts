@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@payments/config';
+import type { Clock } from '@payments/domain';
 import { ensureTopics, createKafka } from '@payments/messaging';
 import { prefixedTopology, SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
 import { createProviderSandboxApp } from '../../apps/provider-sandbox/src';
@@ -64,6 +65,8 @@ export interface StartServiceOptions {
    * as a separate process (`workerProcessEnv`); needs Kafka, since the API then only publishes webhooks to it.
    */
   worker?: boolean;
+  /** The service's clock (the sandbox keeps the real one): e.g. one running ahead makes every provider signature stale. */
+  clock?: Clock;
 }
 
 /**
@@ -112,6 +115,7 @@ export async function startService(label: string, options: StartServiceOptions =
     kafkaTopicPrefix: topicPrefix,
     extraModules: withWorker ? [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix, maxAttempts: 20 })] : [],
     logger: false,
+    clock: options.clock,
   });
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
