@@ -12,6 +12,7 @@ import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK } from '@payments/providers/nes
 import { ServiceHarness, startService } from '../../../../test/support/service-harness';
 import { achPullCommandFor, BankTransferEventFeed, BankTransferEventsSync, PLAID_BANK_TRANSFERS_FEED, ProviderTransferNotYetKnownError } from './bank-transfer-events';
 import { PlaidWebhookTranslator } from './plaid-webhook-translator';
+import type { ProviderBankTransfer } from '@payments/providers/plaid';
 import { AchPullFixture, eventsUpdateWebhook } from './testing/ach-pull-fixture';
 
 /** Passes the provider's feed through and counts what it handed out. */
@@ -24,6 +25,9 @@ class CountingFeed implements BankTransferEventFeed {
     const page = await this.inner.syncEvents(input);
     this.delivered += page.events.length;
     return page;
+  }
+  get(bankTransferId: string): Promise<ProviderBankTransfer> {
+    return this.inner.get(bankTransferId);
   }
 }
 
@@ -190,6 +194,17 @@ describe('Plaid bank transfer events -> ACH pull outcomes (translator, Postgres,
     await fx.simulate(pull.transferId, 'posted');
     await deliver();
     expect((await fx.state(pull.pullId)).status).toBe('SETTLED');
+  });
+
+  it('routes an event that beat the process manager\'s mapping by the pull id the provider transfer carries', async () => {
+    const pull = await fx.submittedPull(userId);
+    // As if the provider's event arrived before the mapping was written: no row for this transfer.
+    await fx.pool.query('DELETE FROM provider_transfers WHERE provider_transfer_id = $1', [pull.transferId]);
+    await fx.simulate(pull.transferId, 'posted');
+    await deliver();
+    expect((await fx.state(pull.pullId)).status).toBe('SETTLED');
+    const { rows } = await fx.pool.query('SELECT aggregate_id FROM provider_transfers WHERE provider_transfer_id = $1', [pull.transferId]);
+    expect(rows).toEqual([{ aggregate_id: pull.pullId }]);
   });
 
   it('resumes from the stored cursor after a restart (nothing re-processed)', async () => {

@@ -1,26 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import { AchPullCommand, achPullDecider, assertNever, DomainError } from '@payments/domain';
+import { AchPullCommand, achPullDecider, achPullStreamId, assertNever, DomainError } from '@payments/domain';
 import { CommandProcessor } from '@payments/event-store';
-import { findProviderTransfer, migrateProviderTransfers, PG_POOL } from '@payments/read-models';
-import { ProviderBankTransferEvent, SyncBankTransferEventsInput, SyncedBankTransferEvents } from '@payments/providers/plaid';
+import { findProviderTransfer, migrateProviderTransfers, PG_POOL, ProviderTransferRef, recordProviderTransfer } from '@payments/read-models';
+import { ProviderBankTransfer, ProviderBankTransferEvent, SyncBankTransferEventsInput, SyncedBankTransferEvents } from '@payments/providers/plaid';
 import { PLAID_BANK_TRANSFERS } from '@payments/providers/nest/provider-tokens';
 
 /** What the sync needs from the provider (PlaidBankTransferAdapter implements it). */
 export interface BankTransferEventFeed {
   syncEvents(input: SyncBankTransferEventsInput): Promise<SyncedBankTransferEvents>;
+  get(bankTransferId: string): Promise<ProviderBankTransfer>;
 }
 
 /** The row of `provider_event_cursors` holding Plaid's /bank_transfer/event/sync `after_id`. */
 export const PLAID_BANK_TRANSFERS_FEED = 'plaid:bank_transfers';
 
 /**
- * A provider event about a transfer we do not know yet is retried for this long: the submitting process manager
- * records the transfer right after the provider answers, and the webhook may be faster. Older: not ours, skipped.
+ * A provider event about a transfer we cannot route (no mapping, and the provider's transfer names no pull of ours)
+ * is retried for this long; older: not ours, skipped. Events that merely beat the process manager's mapping are
+ * routed at once through the pull id the transfer carries (see resolveFromProvider).
  */
 export const UNKNOWN_TRANSFER_GRACE_MS = 2 * 60 * 1000;
 
 const PAGE_SIZE = 25;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PERMANENT_ISSUES = new Set(['ach_pull_outcome_conflict', 'provider_transfer_mismatch']);
 
 /** Retryable: the provider reported an event for a transfer whose mapping is not recorded yet. */
@@ -165,8 +168,24 @@ export class BankTransferEventsSync {
     return Number(rows[0].after_id);
   }
 
+  /**
+   * A transfer whose mapping is not recorded yet (the provider's event can beat the process manager's write): our
+   * transfers carry the pull id (custom_tag and metadata), so ask the provider for the transfer and route by it,
+   * once the pull exists and is not bound to another transfer. Records the mapping for next time.
+   */
+  private async resolveFromProvider(bankTransferId: string): Promise<ProviderTransferRef | undefined> {
+    const transfer = await this.feed.get(bankTransferId);
+    const pullId = transfer.metadata?.pull_id ?? transfer.customTag ?? undefined;
+    if (!pullId || !UUID.test(pullId)) return undefined;
+    const { state } = await this.commands.load(achPullStreamId(pullId), achPullDecider);
+    if (state.status === 'NONE' || (state.providerTransferId !== undefined && state.providerTransferId !== bankTransferId)) return undefined;
+    const ref: ProviderTransferRef = { kind: 'ach-pull', aggregateId: pullId, streamId: achPullStreamId(pullId) };
+    await recordProviderTransfer(this.pool, 'plaid', bankTransferId, ref);
+    return ref;
+  }
+
   private async apply(event: ProviderBankTransferEvent, correlationId: string): Promise<'applied' | 'skipped'> {
-    const ref = await findProviderTransfer(this.pool, 'plaid', event.bankTransferId);
+    const ref = (await findProviderTransfer(this.pool, 'plaid', event.bankTransferId)) ?? (await this.resolveFromProvider(event.bankTransferId));
     if (!ref) {
       const ageMs = this.commands.now().getTime() - new Date(event.occurredAt).getTime();
       if (ageMs < UNKNOWN_TRANSFER_GRACE_MS) {
