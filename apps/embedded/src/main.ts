@@ -33,6 +33,20 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${config.port}`;
 
   let stopping = false;
+  // While closing, a component may still reject (e.g. a query on a pool being ended). Such stray errors are logged,
+  // not allowed to turn a clean stop into exit code 1 before the embedded Postgres is stopped. Outside shutdown they
+  // end the process as Node would.
+  const onStrayError = (error: unknown) => {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    if (stopping) {
+      process.stderr.write(`warning: error while shutting down (ignored): ${text}\n`);
+      return;
+    }
+    process.stderr.write(`fatal: ${text}\n`);
+    process.exit(1);
+  };
+  process.on('unhandledRejection', onStrayError);
+  process.on('uncaughtException', onStrayError);
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
