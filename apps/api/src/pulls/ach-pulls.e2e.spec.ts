@@ -35,6 +35,23 @@ describe('ACH pulls from the linked bank account: request rules and reads (embed
     return ((await response.json()) as { bank_transfers: unknown[] }).bank_transfers.length;
   };
 
+  /** Around each test of the block: no ACH pull event appended and no provider transfer created. */
+  function expectEachTestChangesNothing(): void {
+    let events: number;
+    let transfers: number;
+    beforeEach(async () => {
+      // Let the process manager finish with earlier valid pulls before counting.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      events = await pullEvents();
+      transfers = await providerTransfers();
+    });
+    afterEach(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await pullEvents()).toBe(events);
+      expect(await providerTransfers()).toBe(transfers);
+    });
+  }
+
   async function user(userId: string, opts: { type?: string; approve?: boolean; link?: 'success' | 'failure' | 'none' } = {}) {
     await service.request('POST', '/user/linked-bank-account/profile', { userId, body: { type: opts.type ?? 'individual', first_name: 'Pat', last_name: 'Puller' } });
     if (opts.approve !== false) await service.request('PUT', `/ops/users/${userId}/kyc`, { key: service.opsKey, body: { kyc_status: 'approved' } });
@@ -80,25 +97,13 @@ describe('ACH pulls from the linked bank account: request rules and reads (embed
   });
 
   describe('bad input: 4xx in the seed shape, nothing appended, nothing sent to the provider', () => {
-    let events: number;
-    let transfers: number;
     beforeAll(async () => {
       await user('pending-kyc', { approve: false });
       await user('business-user', { type: 'business' });
       await user('not-linked', { link: 'none' });
       await user('error-link', { link: 'failure' });
     });
-    beforeEach(async () => {
-      // Let the process manager (when present) finish with earlier valid pulls before counting.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      events = await pullEvents();
-      transfers = await providerTransfers();
-    });
-    afterEach(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await pullEvents()).toBe(events);
-      expect(await providerTransfers()).toBe(transfers);
-    });
+    expectEachTestChangesNothing();
 
     it.each([
       [9.99, 'below_minimum'],
@@ -183,18 +188,7 @@ describe('ACH pulls from the linked bank account: request rules and reads (embed
     });
 
     describe('bad input: nothing appended, nothing sent to the provider', () => {
-      let events: number;
-      let transfers: number;
-      beforeEach(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        events = await pullEvents();
-        transfers = await providerTransfers();
-      });
-      afterEach(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(await pullEvents()).toBe(events);
-        expect(await providerTransfers()).toBe(transfers);
-      });
+      expectEachTestChangesNothing();
 
       it.each([
         ['currency EUR', { currency: 'EUR' }, 'unsupported_currency'],
