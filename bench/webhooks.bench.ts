@@ -6,14 +6,20 @@
  *   npm run bench:webhooks                      (starts its own Kafka with test/infra/kafka.sh, stops it at the end)
  *   KAFKA_BROKERS=127.0.0.1:9092 npm run bench:webhooks
  *   BENCH_WEBHOOK_PULLS=3000 BENCH_SECONDS=3 npm run bench:webhooks
+ *   BENCH_WEBHOOK_COALESCE_MS=0 npm run bench:webhooks   (one webhook per provider event instead of Plaid-like coalescing)
  *
- * Everything runs in this process: provider-sandbox, the service (API + worker: receiver, webhook translator, ACH pull
- * submission process manager) on a fresh database (dropped at the end) and a unique Kafka topic prefix.
+ * The service (API + worker: receiver, webhook translator, process managers, projections) runs in this process on a
+ * fresh database (dropped at the end) and a unique Kafka topic prefix; the provider-sandbox runs in a process of its
+ * own (bench/support/sandbox-process.ts), as the real provider is elsewhere: its signing and sending of webhooks and
+ * its /event/sync answers are not the service's CPU time. The bench drives it over IPC (posting transfers).
  *
  *  1. setup: a few users link a bank account over HTTP; 1.5 x BENCH_WEBHOOK_PULLS AchPullRequested go through the
  *     CommandProcessor; the process manager submits them to the sandbox (webhooks off meanwhile), then one webhook
  *     syncs all their PENDING events (timed: the translator's sync loop without webhook overhead).
- *  2. peak: the sandbox posts BENCH_WEBHOOK_PULLS transfers at once (one provider event and one webhook each).
+ *  Before each measured phase the bench waits until the worker is quiet (no process manager appending, every
+ *  projection at the last event), so a phase measures its own events, not the backlog of the one before.
+ *  2. peak: the sandbox posts BENCH_WEBHOOK_PULLS transfers at once (one provider event each; one webhook each, or
+ *     with BENCH_WEBHOOK_COALESCE_MS > 0 (default 50) one webhook per window, as Plaid documents for transfer events).
  *     Throughput = provider events / (first webhook received .. last AchPullSettled appended).
  *  3. latency: the sandbox posts further transfers paced at half the peak rate for 4 x BENCH_SECONDS (at least 5 s);
  *     latency per event = AchPullSettled appended - provider event created (the webhook carries no data, so the
@@ -28,7 +34,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadBenchSettings, loadConfig } from '@payments/config';
@@ -45,16 +51,16 @@ import {
 } from '@payments/domain';
 import { CommandProcessor } from '@payments/event-store';
 import { ensureKafkaTopology, SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
+import { PG_POOL } from '@payments/read-models';
 import { ReceivedWebhook, WEBHOOK_SINK, WebhookSink } from '@payments/messaging';
 import { PLAID_BANK_TRANSFERS } from '@payments/providers/nest/provider-tokens';
 import { SyncBankTransferEventsInput, SyncedBankTransferEvents } from '@payments/providers/plaid';
-import { BankTransfersService, createProviderSandboxApp } from '../apps/provider-sandbox/src';
-import type { SandboxBankTransferSimulateDto } from '../apps/provider-sandbox/src/bank-transfers/bank-transfers.dto';
-import { WebhookDispatcher } from '../apps/provider-sandbox/src/webhooks/webhook-dispatcher';
+import { SandboxProcess, startSandboxProcess } from './support/sandbox-process';
 import { createServiceApp } from '../apps/api/src/create-api-app';
 import { WorkerModule } from '../apps/worker/src/worker.module';
-import { BankTransferEventsSync, BankTransferSyncSummary } from '../apps/worker/src/translating-provider-webhooks/bank-transfer-events';
+import { BankTransferEventsSync, BankTransferSyncSummary, BankTransferSyncTrigger } from '../apps/worker/src/translating-provider-webhooks/bank-transfer-events';
 import { PlaidWebhookTranslator } from '../apps/worker/src/translating-provider-webhooks/plaid-webhook-translator';
+import { ProjectionsService } from '../apps/worker/src/projecting/projections.service';
 import { startBenchKafka, BenchKafka } from './support/kafka-broker';
 import { fmt, mean, quantile, sleep, sum, table } from './support/stats';
 
@@ -64,7 +70,7 @@ const LATENCY_SECONDS = Math.max(5, SETTINGS.seconds * 4);
 const USERS = 8;
 const TARGET_EVENTS_PER_SECOND = 2000;
 const TARGET_P99_MS = 250;
-const SETUP_TIMEOUT_MS = 120_000;
+const SETUP_TIMEOUT_MS = 300_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 const now = (): number => performance.now();
 
@@ -100,6 +106,7 @@ class Probe {
   sample?: { body: Buffer; headers: Record<string, string> };
   published = 0;
   handled = 0;
+  coalesced = 0;
 
   trace(correlationId: string): WebhookTrace {
     let trace = this.webhooks.get(correlationId);
@@ -123,7 +130,7 @@ function instrumentHttp(app: NestFastifyApplication, probe: Probe): void {
   });
 }
 
-function instrumentService(app: NestFastifyApplication, sandbox: NestFastifyApplication, probe: Probe): void {
+function instrumentService(app: NestFastifyApplication, probe: Probe): void {
   const sink = app.get<WebhookSink>(WEBHOOK_SINK);
   const publish = sink.publish.bind(sink);
   sink.publish = async (webhook: ReceivedWebhook) => {
@@ -150,16 +157,13 @@ function instrumentService(app: NestFastifyApplication, sandbox: NestFastifyAppl
 
   const events = app.get(BankTransferEventsSync);
   const sync = events.sync.bind(events);
-  events.sync = async (correlationId: string): Promise<BankTransferSyncSummary> => {
+  events.sync = async (correlationId: string, trigger?: BankTransferSyncTrigger): Promise<BankTransferSyncSummary> => {
     const start = now();
-    let seen = 0;
-    try {
-      const summary = await sync(correlationId);
-      seen = summary.seen;
-      return summary;
-    } finally {
-      probe.syncs.push({ start, end: now(), seen });
-    }
+    const summary = await sync(correlationId, trigger);
+    // A coalesced call read nothing (a run that started after the webhook arrived covered it): not a run.
+    if (summary.coalesced) probe.coalesced++;
+    else probe.syncs.push({ start, end: now(), seen: summary.seen });
+    return summary;
   };
 
   const feed = app.get<{ syncEvents(input: SyncBankTransferEventsInput): Promise<SyncedBankTransferEvents> }>(PLAID_BANK_TRANSFERS);
@@ -190,17 +194,10 @@ function instrumentService(app: NestFastifyApplication, sandbox: NestFastifyAppl
     return result;
   };
 
-  const dispatcher = sandbox.get(WebhookDispatcher);
-  const send = dispatcher.send.bind(dispatcher);
-  dispatcher.send = async (url, payload) => {
-    const start = now();
-    try {
-      return await send(url, payload);
-    } finally {
-      probe.sends.push({ start, end: now() });
-    }
-  };
 }
+
+/** This process's performance.now() of a wall-clock time from the sandbox process. */
+const fromWall = (wall: number): number => wall - performance.timeOrigin;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The service, as the test harness starts it, but on a database and topic prefix of this benchmark.
@@ -219,7 +216,7 @@ async function freePort(): Promise<number> {
 
 interface Service {
   app: NestFastifyApplication;
-  sandbox: NestFastifyApplication;
+  sandbox: SandboxProcess;
   url: string;
   sandboxUrl: string;
   appKey: string;
@@ -230,14 +227,7 @@ async function startServiceApp(databaseUrl: string, brokers: string[], topicPref
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const appKey = `pk_${randomBytes(32).toString('base64url')}`;
   const opsKey = `pk_${randomBytes(32).toString('base64url')}`;
-  const sandbox = await createProviderSandboxApp({
-    ...SANDBOX_PLAID_CREDENTIALS,
-    publicBaseUrl: `http://127.0.0.1:${sandboxPort}`,
-    logger: false,
-    // A burst of webhooks may queue at the receiver: no resends while the first attempt is still being answered.
-    webhookTimeoutMs: 60_000,
-  });
-  await sandbox.listen(sandboxPort, '127.0.0.1');
+  const sandbox = await startSandboxProcess({ port: sandboxPort, webhookCoalesceMs: SETTINGS.webhookCoalesceMs });
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
     PORT: String(port),
@@ -264,7 +254,7 @@ async function startServiceApp(databaseUrl: string, brokers: string[], topicPref
   instrumentHttp(app, probe);
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
-  instrumentService(app, sandbox, probe);
+  instrumentService(app, probe);
   return { app, sandbox, url, sandboxUrl: `http://127.0.0.1:${sandboxPort}`, appKey, opsKey };
 }
 
@@ -362,6 +352,32 @@ async function idle(probe: Probe, timeoutMs: number): Promise<void> {
   });
 }
 
+/**
+ * Waits until the service has nothing left to do from earlier phases: no process manager appending (the event count
+ * unchanged for a second) and every projection at the last event. A phase then measures its own events, not the
+ * worker still crediting accounts and projecting ledgers for the setup's thousands of pulls.
+ */
+async function quiesce(app: NestFastifyApplication): Promise<number> {
+  const started = now();
+  const pool = app.get<Pool>(PG_POOL);
+  const projections = app.get(ProjectionsService);
+  const head = async () =>
+    (await pool.query<{ commit: string; prepare: string }>('SELECT tx_id::text AS commit, global_position::text AS prepare FROM events ORDER BY tx_id DESC, global_position DESC LIMIT 1')).rows[0];
+  let last = await head();
+  let stableSince = now();
+  while (now() - stableSince < 1000) {
+    if (now() - started > SETUP_TIMEOUT_MS) throw new Error('the service did not go quiet');
+    await sleep(200);
+    const current = await head();
+    if (current?.prepare !== last?.prepare) {
+      last = current;
+      stableSince = now();
+    }
+  }
+  if (last) await projections.waitFor({ commit: BigInt(last.commit), prepare: BigInt(last.prepare) }, SETUP_TIMEOUT_MS);
+  return now() - started;
+}
+
 async function settle(probe: Probe, ids: string[], what: string): Promise<void> {
   await waitFor(what, DRAIN_TIMEOUT_MS, () => ids.every((id) => probe.settledAt.has(id)));
 }
@@ -372,15 +388,16 @@ function firstReceiptAfter(probe: Probe, start: number): number {
   return first;
 }
 
-function post(bankTransfers: BankTransfersService, probe: Probe, id: string): void {
-  probe.simulatedAt.set(id, now());
-  bankTransfers.simulate({ bank_transfer_id: id, event_type: 'posted' } as SandboxBankTransferSimulateDto);
+/** The provider posts these transfers (in its own process); records when each post happened. */
+async function post(sandbox: SandboxProcess, probe: Probe, ids: string[]): Promise<void> {
+  const at = await sandbox.post(ids);
+  ids.forEach((id, i) => probe.simulatedAt.set(id, fromWall(at[i])));
 }
 
-async function peakPhase(bankTransfers: BankTransfersService, probe: Probe, ids: string[]): Promise<PhaseReport> {
+async function peakPhase(sandbox: SandboxProcess, probe: Probe, ids: string[]): Promise<PhaseReport> {
   const cpu = process.cpuUsage();
   const start = now();
-  for (const id of ids) post(bankTransfers, probe, id);
+  await post(sandbox, probe, ids);
   await settle(probe, ids, 'peak phase');
   const lastAppend = Math.max(...ids.map((id) => probe.settledAt.get(id) ?? 0));
   const used = process.cpuUsage(cpu);
@@ -395,13 +412,20 @@ async function peakPhase(bankTransfers: BankTransfersService, probe: Probe, ids:
   };
 }
 
-/** Emits `ids.length` provider events at `rate` per second (a few per timer tick), then waits for all of them. */
-async function pacedPhase(name: string, rate: number, count: number, emit: (i: number) => void, done: () => boolean): Promise<{ start: number; lastEmit: number }> {
+/**
+ * Emits `count` provider events at `rate` per second: each timer tick emits the ones due by then, as one call
+ * `emit(from, to)` for indices from..to-1 (one IPC message to the sandbox per tick, not one per event, so driving the
+ * load costs the measured process little), then waits for all of them.
+ */
+async function pacedPhase(name: string, rate: number, count: number, emit: (from: number, to: number) => void, done: () => boolean): Promise<{ start: number; lastEmit: number }> {
   const start = now();
   let emitted = 0;
   while (emitted < count) {
     const due = Math.min(count, Math.floor(((now() - start) / 1000) * rate) + 1);
-    while (emitted < due) emit(emitted++);
+    if (due > emitted) {
+      emit(emitted, due);
+      emitted = due;
+    }
     await sleep(1);
   }
   const lastEmit = now();
@@ -409,15 +433,17 @@ async function pacedPhase(name: string, rate: number, count: number, emit: (i: n
   return { start, lastEmit };
 }
 
-async function latencyPhase(bankTransfers: BankTransfersService, probe: Probe, ids: string[], rate: number): Promise<PhaseReport> {
+async function latencyPhase(sandbox: SandboxProcess, probe: Probe, ids: string[], rate: number): Promise<PhaseReport> {
   const cpu = process.cpuUsage();
+  const posts: Promise<void>[] = [];
   const { start } = await pacedPhase(
     'latency phase',
     rate,
     ids.length,
-    (i) => post(bankTransfers, probe, ids[i]),
+    (from, to) => posts.push(post(sandbox, probe, ids.slice(from, to))),
     () => ids.every((id) => probe.settledAt.has(id)),
   );
+  await Promise.all(posts);
   const used = process.cpuUsage(cpu);
   return {
     name: `latency (${fmt(rate)}/s paced)`,
@@ -499,7 +525,9 @@ async function rawKafka(brokers: string[], topic: string, sample: { body: Buffer
       'raw latency',
       rate,
       latencyCount,
-      (i) => pending.push(send(latencyBase + i)),
+      (from, to) => {
+        for (let i = from; i < to; i++) pending.push(send(latencyBase + i));
+      },
       () => consumed >= 1 + count + latencyCount,
     );
     await Promise.all(pending);
@@ -535,7 +563,7 @@ function breakdown(probe: Probe, phase: PhaseReport): string[][] {
     ['receiver: whole request (onRequest -> onResponse)', ...d(pick((t) => (t.httpOut ?? NaN) - t.httpIn!)), '', ''],
     ['Kafka: produced -> translator handle() starts', ...d(pick((t) => (t.handleStart ?? NaN) - (t.publishEnd ?? NaN))), '', ''],
     ['translator: handle() per webhook', ...d(pick((t) => (t.handleEnd ?? NaN) - (t.handleStart ?? NaN))), '', ''],
-    [`translator: sync runs (${syncs.length}, ${syncs.length - nonEmpty.length} found nothing)`, ...d(syncs.map((s) => s.end - s.start)), fmt(syncBusy), `${fmt((100 * syncBusy) / wall)}%`],
+    [`translator: sync runs (${syncs.length}, ${syncs.length - nonEmpty.length} found nothing; ${probe.coalesced} webhooks coalesced so far)`, ...d(syncs.map((s) => s.end - s.start)), fmt(syncBusy), `${fmt((100 * syncBusy) / wall)}%`],
     [`  provider event/sync calls (${feed.length})`, ...d(feed.map((s) => s.end - s.start)), fmt(feedBusy), `${fmt((100 * feedBusy) / wall)}%`],
     [`  CommandProcessor.execute Mark* (${executes.length})`, ...d(executes.map((s) => s.end - s.start)), fmt(execBusy), `${fmt((100 * execBusy) / wall)}%`],
     [
@@ -584,7 +612,7 @@ async function main(): Promise<void> {
     const probe = new Probe();
     service = await startServiceApp(url.toString(), kafka.brokers, topicPrefix, probe);
     const commands = service.app.get(CommandProcessor);
-    const bankTransfers = service.sandbox.get(BankTransfersService);
+    const sandbox = service.sandbox;
     process.stdout.write(`service up (${fmt((now() - started) / 1000, 1)} s); linking ${USERS} users...\n`);
 
     const userIds = Array.from({ length: USERS }, (_, i) => `bench-user-${i}`);
@@ -594,7 +622,7 @@ async function main(): Promise<void> {
     // Webhooks off while the process manager submits: the sandbox's PENDING webhook can beat the process manager's
     // transfer -> pull mapping, and the translator's retry backoff then holds the whole (single-key) partition.
     // One webhook afterwards syncs every PENDING event at once.
-    bankTransfers.setWebhookUrl(null);
+    await sandbox.setWebhookUrl(null);
     process.stdout.write(`requesting ${total} ACH pulls; the process manager submits them (webhooks off)...\n`);
     const progress = setInterval(() => process.stdout.write(`  submitted ${probe.submitted}, pending ${probe.pendingAt.size}\n`), 5000);
     try {
@@ -603,9 +631,9 @@ async function main(): Promise<void> {
       const submittedSeconds = (now() - setupStart) / 1000;
       process.stdout.write(`setup: ${total} pulls requested and submitted in ${fmt(submittedSeconds, 1)} s; one webhook syncs the PENDING events...\n`);
       const webhookUrl = `${service.url}/webhooks/plaid`;
-      bankTransfers.setWebhookUrl(webhookUrl);
+      await sandbox.setWebhookUrl(webhookUrl);
       const syncStart = now();
-      await bankTransfers.fireWebhook(webhookUrl);
+      await sandbox.fireWebhook(webhookUrl);
       await waitFor('all pulls PENDING', SETUP_TIMEOUT_MS, () => probe.pendingAt.size >= total);
       await idle(probe, DRAIN_TIMEOUT_MS);
       const syncSeconds = (now() - syncStart) / 1000;
@@ -619,7 +647,8 @@ async function main(): Promise<void> {
     const transfers = [...probe.pendingAt.keys()];
     const peakIds = transfers.slice(0, PULLS);
     process.stdout.write(`peak: posting ${peakIds.length} transfers at once...\n`);
-    const peak = await peakPhase(bankTransfers, probe, peakIds);
+    process.stdout.write(`(worker quiet after ${fmt((await quiesce(service.app)) / 1000, 1)} s)\n`);
+    const peak = await peakPhase(sandbox, probe, peakIds);
     const peakRate = peak.events / ((peak.lastAppend - peak.firstReceipt) / 1000);
     await idle(probe, DRAIN_TIMEOUT_MS);
 
@@ -630,7 +659,9 @@ async function main(): Promise<void> {
     }
     const latencyIds = transfers.slice(PULLS, PULLS + latencyCount);
     process.stdout.write(`latency: posting ${latencyIds.length} transfers at ${fmt(halfRate)}/s...\n`);
-    const latency = await latencyPhase(bankTransfers, probe, latencyIds, halfRate);
+    process.stdout.write(`(worker quiet after ${fmt((await quiesce(service.app)) / 1000, 1)} s)\n`);
+    const latency = await latencyPhase(sandbox, probe, latencyIds, halfRate);
+    probe.sends.push(...(await sandbox.sends()).map((send) => ({ start: fromWall(send.start), end: fromWall(send.end) })));
     await idle(probe, DRAIN_TIMEOUT_MS);
 
     const db = new Client({ connectionString: url.toString() });
@@ -666,7 +697,12 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nbench:webhooks — ${PULLS} provider events per phase, message ${probe.sample.body.length} B body + ${
         Object.keys(probe.sample.headers).length + 1
-      } headers, ${kafka.started ? 'broker started by the bench' : `KAFKA_BROKERS=${kafka.brokers.join(',')}`}\n\n`,
+      } headers, ${kafka.started ? 'broker started by the bench' : `KAFKA_BROKERS=${kafka.brokers.join(',')}`}\n` +
+        `provider webhooks: ${
+          SETTINGS.webhookCoalesceMs > 0
+            ? `coalesced by the sandbox over ${SETTINGS.webhookCoalesceMs} ms windows (Plaid: one per minute for a burst; BENCH_WEBHOOK_COALESCE_MS=0 for one per event)`
+            : 'one per provider event (BENCH_WEBHOOK_COALESCE_MS=0: the receiver\'s worst case)'
+        }\n\n`,
     );
     process.stdout.write(
       `${table(heapHeaders, [
@@ -694,7 +730,7 @@ async function main(): Promise<void> {
   } finally {
     if (service) {
       await service.app.close().catch((error: unknown) => process.stderr.write(`closing the service: ${String(error)}\n`));
-      await service.sandbox.close().catch(() => undefined);
+      await service.sandbox.close().catch((error: unknown) => process.stderr.write(`closing the sandbox: ${String(error)}\n`));
     }
     if (kafka && !kafka.started) {
       const cleanup = new Kafka({ clientId: 'bench-webhooks-cleanup', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();

@@ -6,8 +6,11 @@
  * created; workers inherit DATABASE_URL (that database), TEST_ADMIN_DATABASE_URL (the server's admin
  * URL, for test/support/database.ts) and TEST_RUN_ID.
  * Kafka: KAFKA_BROKERS if set, else `test/infra/kafka.sh download` + `start --id <runid>`.
+ * Run files: a directory under the OS temp dir (TEST_RUN_DIR) where tests record the bank numbers they use and the
+ * service writes its logs; the teardown's leak check reads both (test/infra/run-files.ts, leak-check.ts).
  * Nothing is started when only unit tests are selected. KEEP_TEST_INFRA=1 keeps both after the run.
  */
+import { rmSync } from 'node:fs';
 import { runKafkaScript, startBroker } from './kafka-control';
 import {
   DEFAULT_ADMIN_URL,
@@ -21,6 +24,7 @@ import {
   startLocalPostgres,
   waitUntilAnswers,
 } from './postgres';
+import { createRunDir, RUN_DIR_ENV } from './run-files';
 import { MANAGED_ENV, TestInfraState, infraLog, keepInfra, saveState } from './state';
 
 /** The parts of jest's GlobalConfig this setup reads (jest 29 keeps --selectProjects out of it). */
@@ -108,14 +112,18 @@ export default async function globalSetup(globalConfig: SelectedTests): Promise<
     adminUrl: null,
     postgresStarted: false,
     kafkaId: null,
+    runDir: null,
     previousEnv: Object.fromEntries(MANAGED_ENV.map((k) => [k, process.env[k]])),
   };
   process.env.TEST_RUN_ID = runId;
+  state.runDir = createRunDir(runId);
+  process.env[RUN_DIR_ENV] = state.runDir;
   const [pg, kafka] = await Promise.allSettled([setupPostgres(state), setupKafka(state)]);
   if (pg.status === 'rejected' || kafka.status === 'rejected') {
     // Jest runs no teardown when setup throws: undo what did start.
     if (state.kafkaId) await runKafkaScript(['stop', '--id', state.kafkaId]).catch(() => undefined);
     if (state.adminUrl) await dropDatabasesWithPrefix(state.adminUrl, state.databasePrefix).catch(() => undefined);
+    if (state.runDir) rmSync(state.runDir, { recursive: true, force: true });
     for (const [k, v] of Object.entries(state.previousEnv)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -124,7 +132,7 @@ export default async function globalSetup(globalConfig: SelectedTests): Promise<
     throw new Error(`test infrastructure failed to start:\n${reasons.join('\n')}`);
   }
   saveState(state);
-  infraLog(`run ${runId}`);
+  infraLog(`run ${runId} (files: ${state.runDir})`);
   infraLog(pg.value);
   infraLog(kafka.value);
 }

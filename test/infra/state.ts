@@ -8,13 +8,15 @@ export interface TestInfraState {
   adminUrl: string | null;
   postgresStarted: boolean;
   kafkaId: string | null;
+  /** This run's files (TEST_RUN_DIR): recorded bank numbers and service logs, for the leak check. */
+  runDir: string | null;
   /** Environment values before setup, restored by teardown (watch mode runs setup again). */
   previousEnv: Record<string, string | undefined>;
 }
 
 const KEY = '__paymentsTestInfra';
 
-export const MANAGED_ENV = ['DATABASE_URL', 'TEST_ADMIN_DATABASE_URL', 'TEST_RUN_ID', 'KAFKA_BROKERS'] as const;
+export const MANAGED_ENV = ['DATABASE_URL', 'TEST_ADMIN_DATABASE_URL', 'TEST_RUN_ID', 'TEST_RUN_DIR', 'KAFKA_BROKERS'] as const;
 
 type Slot = { [KEY]?: TestInfraState };
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import pino, { DestinationStream } from 'pino';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@payments/config';
 import type { Clock } from '@payments/domain';
@@ -9,6 +10,7 @@ import { createProviderSandboxApp } from '../../apps/provider-sandbox/src';
 import { createServiceApp } from '../../apps/api/src/create-api-app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { ProjectionsService } from '../../apps/worker/src/projecting/projections.service';
+import { currentRunDir, serviceLogFile } from '../infra/run-files';
 import { createIsolatedDatabase } from './database';
 import { testKafkaBrokers, uniqueName } from './kafka';
 
@@ -69,12 +71,29 @@ export interface StartServiceOptions {
   clock?: Clock;
 }
 
+/** The service's log level in tests that write the run's log files. */
+const RUN_LOG_LEVEL = 'info';
+let runLog: DestinationStream | undefined;
+
+/**
+ * This process's log file of the test run (JSON lines, scanned by the teardown's leak check), opened once; undefined
+ * outside a run with test infrastructure, where the service logs errors only, to stdout, as before.
+ */
+function runLogDestination(): DestinationStream | undefined {
+  const runDir = currentRunDir();
+  if (!runDir) return undefined;
+  runLog ??= pino.destination({ dest: serviceLogFile(runDir), append: true, sync: true });
+  return runLog;
+}
+
 /**
  * The whole service as a user runs it, in this test process: provider-sandbox over HTTP, the API over HTTP, the
- * worker (projections + webhook translator consuming real Kafka), all on a fresh database of this test run.
+ * worker (projections + webhook translator consuming real Kafka), all on a fresh database of this test run. Its
+ * logs (pino and Nest's, at info) go to this process's file in the run's directory, for the leak check.
  */
 export async function startService(label: string, options: StartServiceOptions = {}): Promise<ServiceHarness> {
   const databaseUrl = await createIsolatedDatabase(label);
+  const logDestination = runLogDestination();
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const useKafka = options.kafka ?? true;
   const withWorker = options.worker ?? true;
@@ -101,7 +120,8 @@ export async function startService(label: string, options: StartServiceOptions =
     PLAID_CLIENT_ID: SANDBOX_PLAID_CREDENTIALS.clientId,
     PLAID_SECRET: SANDBOX_PLAID_CREDENTIALS.secret,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'error',
+    // With a run log file the service logs what it would in production (info) there, and nothing to the test output.
+    LOG_LEVEL: logDestination ? RUN_LOG_LEVEL : 'error',
     ...(useKafka ? { KAFKA_BROKERS: testKafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: topicPrefix } : {}),
   });
   if (config.kafka) {
@@ -114,7 +134,8 @@ export async function startService(label: string, options: StartServiceOptions =
     config,
     kafkaTopicPrefix: topicPrefix,
     extraModules: withWorker ? [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix, maxAttempts: 20 })] : [],
-    logger: false,
+    logger: logDestination !== undefined,
+    logDestination,
     clock: options.clock,
   });
   await app.listen(port, '127.0.0.1');

@@ -7,6 +7,9 @@ import { BankLinkingModule } from './bank-linking/bank-linking.module';
 import { ProviderWebhooksModule } from './provider-webhooks/provider-webhooks.module';
 import { PullsModule } from './pulls/pulls.module';
 import { AccountsModule } from './accounts/accounts.module';
+import { RecipientsModule } from './recipients/recipients.module';
+import { LedgerModule } from './ledger/ledger.module';
+import { PayoutsModule } from './payouts/payouts.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -31,6 +34,9 @@ export class ApiModule {
         ProviderWebhooksModule,
         PullsModule,
         AccountsModule,
+        RecipientsModule,
+        LedgerModule,
+        PayoutsModule,
       ],
       providers: [ObservabilityWiring],
     };

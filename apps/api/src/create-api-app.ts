@@ -6,6 +6,7 @@ import { Clock } from '@payments/domain';
 import { EventStore } from '@payments/event-store';
 import { InfrastructureModule } from '@payments/infrastructure';
 import { Pool } from 'pg';
+import type { DestinationStream } from 'pino';
 import { configurePlatform, createPinoLogger, NestPinoLogger } from './platform';
 import { ApiModule } from './api.module';
 
@@ -19,6 +20,8 @@ export interface CreateServiceAppOptions {
   /** Prefix for Kafka topic/group names (tests isolate themselves with it). */
   kafkaTopicPrefix?: string;
   logger?: boolean;
+  /** Where the structured log lines go (default stdout); the e2e harness writes them to the test run's log files. */
+  logDestination?: DestinationStream;
   /**
    * Let Nest close the app on SIGINT/SIGTERM (default true). Embedded mode turns it off and closes everything
    * itself: Nest re-raises the signal after closing, which would end the process before the embedded
@@ -30,7 +33,7 @@ export interface CreateServiceAppOptions {
 /** Builds the HTTP application (not yet listening) with the shared infrastructure and any extra modules. */
 export async function createServiceApp(options: CreateServiceAppOptions): Promise<NestFastifyApplication> {
   // One structured JSON logger (with redaction) for request lines, platform errors and Nest's own messages.
-  const logger = createPinoLogger({ level: options.config.logLevel, base: { service: 'payments' } });
+  const logger = createPinoLogger({ level: options.config.logLevel, base: { service: 'payments' }, destination: options.logDestination });
 
   @Module({
     imports: [

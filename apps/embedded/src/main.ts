@@ -15,20 +15,21 @@ async function main(): Promise<void> {
   const runtime = await resolveEmbeddedRuntime(partial);
   const { config, dataDir } = runtime;
 
-  // Embedded mode settles sandbox transfers after 5 s unless told otherwise, so a pull completes on its own.
+  // Embedded mode settles sandbox transfers and payouts after 5 s unless told otherwise, so a pull completes on its own.
   const autoSettleAfterMs = (partial.providerSandboxAutoSettleMs ?? 5000) || undefined;
   const sandbox = await createProviderSandboxApp({
     ...SANDBOX_PLAID_CREDENTIALS,
     publicBaseUrl: `http://127.0.0.1:${config.providerSandboxPort}`,
     logger: false,
-    // Bank transfer events go to our receiver, as Plaid's dashboard-configured webhook would.
-    bankTransfers: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, autoSettleAfterMs },
+    // Bank transfer and payout events go to our receiver, as Plaid's dashboard-configured webhook would.
+    bankTransfers: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, autoSettleAfterMs, webhookCoalesceMs: config.providerSandboxWebhookCoalesceMs || undefined },
+    paymentRails: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, autoSettleAfterMs },
   });
   await sandbox.listen(config.providerSandboxPort, '127.0.0.1');
 
   await ensureKafkaTopology(config);
   const topicPrefix = config.kafka?.topicPrefix ?? '';
-  const app = await createServiceApp({ config, kafkaTopicPrefix: topicPrefix, extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix })], shutdownHooks: false });
+  const app = await createServiceApp({ config, kafkaTopicPrefix: topicPrefix, extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix, providerEventsApplyBatch: config.translatorApplyBatch })], shutdownHooks: false });
   await app.listen(config.port, '0.0.0.0');
   const url = `http://127.0.0.1:${config.port}`;
 

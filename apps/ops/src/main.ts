@@ -7,6 +7,7 @@ import { InfrastructureModule } from '@payments/infrastructure';
 import { PlatformModule } from '../../api/src/platform';
 import { RebuildProjectionCommand } from './rebuilding-projections/rebuild-projection.command';
 import { CreateApiKeyCommand } from './managing-api-keys/create-api-key.command';
+import { LedgerCommand, VerifyLedgerCommand } from './verifying-ledger/verify-ledger.command';
 
 /**
  * Operator CLI: `npm run ops -- <command>` (see README, "Operations"). With DATABASE_URL it works on that
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const config = runtime.config;
   @Module({
     imports: [InfrastructureModule.forRoot({ config }), PlatformModule.forRoot({})],
-    providers: [RebuildProjectionCommand, CreateApiKeyCommand],
+    providers: [RebuildProjectionCommand, CreateApiKeyCommand, LedgerCommand, VerifyLedgerCommand],
   })
   class OpsModule {}
   try {

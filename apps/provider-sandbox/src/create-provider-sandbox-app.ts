@@ -7,6 +7,7 @@ import { plaidValidationPipe } from './common/plaid-validation.pipe';
 import { ProviderSandboxOptions, ResolvedSandboxOptions } from './common/sandbox-options';
 import { ProviderSandboxModule } from './provider-sandbox.module';
 import { resolveBankTransfersOptions } from './bank-transfers/bank-transfers.options';
+import { resolvePaymentRailsOptions } from './payment-rails/payment-rails.options';
 
 function resolve(options: ProviderSandboxOptions): ResolvedSandboxOptions {
   if (!options.clientId) throw new Error('provider-sandbox: clientId is required');
@@ -27,6 +28,7 @@ function resolve(options: ProviderSandboxOptions): ResolvedSandboxOptions {
     webhookBaseDelayMs: Math.max(1, options.webhookRetry?.baseDelayMs ?? 1_000),
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     bankTransfers: resolveBankTransfersOptions(options.bankTransfers),
+    paymentRails: resolvePaymentRailsOptions(options.paymentRails),
   };
 }
 

@@ -15,8 +15,13 @@ async function main(): Promise<void> {
     ...credentials,
     publicBaseUrl,
     logger: config.logLevel === 'debug',
-    // Where BANK_TRANSFERS_EVENTS_UPDATE webhooks go (Plaid configures this per client): our receiver.
-    bankTransfers: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, autoSettleAfterMs: config.providerSandboxAutoSettleMs || undefined },
+    // Where BANK_TRANSFERS_EVENTS_UPDATE and PAYOUT_EVENTS_UPDATE webhooks go (configured per client): our receiver.
+    bankTransfers: {
+      webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`,
+      autoSettleAfterMs: config.providerSandboxAutoSettleMs || undefined,
+      webhookCoalesceMs: config.providerSandboxWebhookCoalesceMs || undefined,
+    },
+    paymentRails: { webhookUrl: `${config.publicBaseUrl}/webhooks/plaid`, autoSettleAfterMs: config.providerSandboxAutoSettleMs || undefined },
   });
   app.enableShutdownHooks();
   await app.listen({ host: '0.0.0.0', port: config.providerSandboxPort });

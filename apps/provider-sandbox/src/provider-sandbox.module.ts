@@ -3,6 +3,7 @@ import { BankTransfersModule } from './bank-transfers/bank-transfers.module';
 import { ResolvedSandboxOptions, SANDBOX_OPTIONS } from './common/sandbox-options';
 import { ItemsModule } from './items/items.module';
 import { LinkModule } from './link/link.module';
+import { PaymentRailsModule } from './payment-rails/payment-rails.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** One module per Plaid product area; they share WebhooksModule for signed delivery. */
@@ -12,7 +13,7 @@ export class ProviderSandboxModule {
     return {
       module: ProviderSandboxModule,
       global: true,
-      imports: [WebhooksModule, ItemsModule, LinkModule, BankTransfersModule],
+      imports: [WebhooksModule, ItemsModule, LinkModule, BankTransfersModule, PaymentRailsModule],
       providers: [{ provide: SANDBOX_OPTIONS, useValue: options }],
       exports: [SANDBOX_OPTIONS],
     };

@@ -2,11 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CONSUMER_LAG_SOURCE, PROJECTION_LAG_SOURCE, WEBHOOK_HANDLER } from '@payments/infrastructure';
 import { ProjectionsService } from './projecting/projections.service';
 import { AchPullSubmissionProcessManager } from './submitting-ach-pulls/ach-pull-submission.process-manager';
+import { AchPullAccountCreditsProcessManager } from './crediting-accounts/ach-pull-account-credits.process-manager';
 import { BankTransferEventsSync } from './translating-provider-webhooks/bank-transfer-events';
+import { PayoutRailsEventsSync } from './translating-provider-webhooks/payout-rails-events';
+import { PayoutSubmissionProcessManager } from './submitting-payouts/payout-submission.process-manager';
+import { PayoutAccountHoldsProcessManager } from './settling-payout-holds/payout-account-holds.process-manager';
+import { OrphanPayoutHoldSweep } from './settling-payout-holds/orphan-payout-hold-sweep';
 import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
 import { WebhookConsumerService, WORKER_OPTIONS, WorkerOptions } from './translating-provider-webhooks/webhook-consumer.service';
 
-/** The worker: projections, and the provider webhook translator (Kafka consumer or in-process handler). */
+/** The worker: projections, the provider webhook translator (Kafka consumer or in-process handler) and the process managers. */
 @Module({})
 export class WorkerModule {
   static forRoot(options: WorkerOptions): DynamicModule {
@@ -18,13 +23,18 @@ export class WorkerModule {
         ProjectionsService,
         PlaidWebhookTranslator,
         BankTransferEventsSync,
+        PayoutRailsEventsSync,
         WebhookConsumerService,
         AchPullSubmissionProcessManager,
+        AchPullAccountCreditsProcessManager,
+        PayoutSubmissionProcessManager,
+        PayoutAccountHoldsProcessManager,
+        OrphanPayoutHoldSweep,
         { provide: WEBHOOK_HANDLER, useExisting: PlaidWebhookTranslator },
         { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },
         { provide: CONSUMER_LAG_SOURCE, useExisting: WebhookConsumerService },
       ],
-      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager],
+      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep],
     };
   }
 }

@@ -75,6 +75,12 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^\d{1,7}$/, { message: 'must be a whole number of milliseconds (0 turns auto-settlement off)' })
   PROVIDER_SANDBOX_AUTO_SETTLE_MS?: string;
 
+  @IsOptional() @Matches(/^\d{1,7}$/, { message: 'must be a whole number of milliseconds (0: one webhook per event)' })
+  PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS?: string;
+
+  @IsOptional() @Matches(/^\d{1,3}$/, { message: 'must be a whole number of provider events from 1 to 500' })
+  TRANSLATOR_APPLY_BATCH?: string;
+
   @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
 
@@ -108,6 +114,8 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'PUBLIC_BASE_URL',
   'PROVIDER_SANDBOX_PORT',
   'PROVIDER_SANDBOX_AUTO_SETTLE_MS',
+  'PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS',
+  'TRANSLATOR_APPLY_BATCH',
   'LOG_LEVEL',
   'IDEMPOTENCY_TTL_HOURS',
   'WEBHOOK_MAX_AGE_SECONDS',

@@ -43,8 +43,12 @@ export interface AppConfig {
   /** Base URL the provider uses to reach our webhook receiver (no trailing slash). */
   publicBaseUrl: string;
   providerSandboxPort: number;
-  /** Provider sandbox only: pending bank transfers post by themselves after this many ms (0 = off; unset = the mode's default). */
+  /** Provider sandbox only: pending bank transfers and payouts complete by themselves after this many ms (0 = off; unset = the mode's default). */
   providerSandboxAutoSettleMs?: number;
+  /** Provider sandbox: window for coalescing BANK_TRANSFERS_EVENTS_UPDATE webhooks (undefined/0: one per event). */
+  providerSandboxWebhookCoalesceMs?: number;
+  /** Worker: provider events whose commands the translator runs together, per cursor update (1-500, default 250). */
+  translatorApplyBatch: number;
   logLevel: LogLevel;
   idempotencyTtlHours: number;
   webhookMaxAgeSeconds: number;
@@ -108,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const providerSandboxPort = int('PROVIDER_SANDBOX_PORT', DEFAULT_PROVIDER_SANDBOX_PORT, 0, 65535, 'a port number');
   const idempotencyTtlHours = int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720, 'a whole number of hours');
   const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
+  const translatorApplyBatch = int('TRANSLATOR_APPLY_BATCH', 250, 1, 500, 'a whole number of provider events');
 
   // Required outside embedded mode; secrets never get a silent default.
   if (!options.embedded) {
@@ -178,6 +183,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: stripSlash(vars.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`),
     providerSandboxPort,
     providerSandboxAutoSettleMs: vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS !== undefined ? Number(vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS) : undefined,
+    translatorApplyBatch,
+    providerSandboxWebhookCoalesceMs:
+      vars.PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS !== undefined ? Number(vars.PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS) : undefined,
     logLevel: (vars.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     idempotencyTtlHours,
     webhookMaxAgeSeconds,

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { customerDecider, customerStreamId, DomainError } from '@payments/domain';
 import { createIsolatedDatabase } from '../../../test/support/database';
-import { handleCommand } from './command-handling';
+import { handleCommand, StreamCache } from './command-handling';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 
 describe('handleCommand over the Postgres event store', () => {
@@ -73,5 +73,78 @@ describe('handleCommand over the Postgres event store', () => {
     expect(second.replayed).toBe(true);
     expect(second.events).toEqual(first.events);
     expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  describe('with a stream cache', () => {
+    const kyc = (id: string, kyc_status: 'approved' | 'rejected') => ({ type: 'ChangeKycStatus', data: { customer_id: id, kyc_status }, now }) as const;
+    const counting = () => {
+      let reads = 0;
+      const counted = Object.create(store) as PostgresEventStore;
+      counted.readStream = (...args: Parameters<PostgresEventStore['readStream']>) => {
+        reads++;
+        return store.readStream(...args);
+      };
+      return { store: counted, reads: () => reads };
+    };
+
+    it('decides on the stream as this process last wrote it, without reading it again', async () => {
+      const cache = new StreamCache();
+      const { store: counted, reads } = counting();
+      const stream = customerStreamId('cached');
+      await handleCommand(counted, stream, customerDecider, register('cached'), ctx, now, { cache });
+      await handleCommand(counted, stream, customerDecider, kyc('cached', 'approved'), ctx, now, { cache });
+      await handleCommand(counted, stream, customerDecider, kyc('cached', 'rejected'), ctx, now, { cache });
+      expect(reads()).toBe(1);
+      expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['CustomerRegistered', 'CustomerKycStatusChanged', 'CustomerKycStatusChanged']);
+    });
+
+    it('decides on the state it left after its last command: a long stream is not folded again from its first event', async () => {
+      const cache = new StreamCache();
+      let evolved = 0;
+      const counted = { ...customerDecider, evolve: (state: Parameters<typeof customerDecider.evolve>[0], event: Parameters<typeof customerDecider.evolve>[1]) => {
+        evolved++;
+        return customerDecider.evolve(state, event);
+      } };
+      const stream = customerStreamId('folded');
+      await handleCommand(store, stream, counted, register('folded'), ctx, now, { cache });
+      for (const status of ['approved', 'rejected', 'approved', 'rejected'] as const) await handleCommand(store, stream, counted, kyc('folded', status), ctx, now, { cache });
+      // One evolve per appended event (the new state), none to re-fold the history: 5 events, 5 evolves.
+      expect(evolved).toBe(5);
+      const last = await handleCommand(store, stream, counted, kyc('folded', 'approved'), ctx, now, { cache });
+      expect(last.state).toMatchObject({ status: 'registered', kyc: 'approved' });
+      expect(evolved).toBe(6);
+    });
+
+    it('a stale entry (another process appended) costs a read, not a wrong append', async () => {
+      const cache = new StreamCache();
+      const stream = customerStreamId('stale');
+      await handleCommand(store, stream, customerDecider, register('stale'), ctx, now, { cache });
+      // Another process approves; this process's cache still holds the stream without that event.
+      await handleCommand(store, stream, customerDecider, kyc('stale', 'approved'), ctx, now);
+      const result = await handleCommand(store, stream, customerDecider, kyc('stale', 'rejected'), ctx, now, { cache, maxAttempts: 1 });
+      expect(result.revision).toBe(2n);
+      const history = await store.readStream(stream);
+      expect(history.map((e) => (e.data as { kyc_status?: string }).kyc_status)).toEqual(['pending', 'approved', 'rejected']);
+    });
+
+    it('never trusts a no-op or a refusal decided on a stale entry: it reads the stream and decides again', async () => {
+      const cache = new StreamCache();
+      const stream = customerStreamId('stale-noop');
+      await handleCommand(store, stream, customerDecider, register('stale-noop'), ctx, now, { cache });
+      await handleCommand(store, stream, customerDecider, kyc('stale-noop', 'approved'), ctx, now, { cache });
+      // Elsewhere the customer is rejected; the cache still says approved, where approving again would be a no-op.
+      await handleCommand(store, stream, customerDecider, kyc('stale-noop', 'rejected'), ctx, now);
+      const result = await handleCommand(store, stream, customerDecider, kyc('stale-noop', 'approved'), ctx, now, { cache });
+      expect(result.events.map((e) => e.type)).toEqual(['CustomerKycStatusChanged']);
+      expect((await store.readStream(stream)).length).toBe(4);
+
+      // A refusal: a cache that has never seen the stream created would refuse a KYC change (no such customer).
+      const fresh = new StreamCache();
+      const other = customerStreamId('created-elsewhere');
+      await handleCommand(store, other, customerDecider, kyc('created-elsewhere', 'approved'), ctx, now, { cache: fresh }).catch(() => undefined);
+      await handleCommand(store, other, customerDecider, register('created-elsewhere'), ctx, now);
+      const approved = await handleCommand(store, other, customerDecider, kyc('created-elsewhere', 'approved'), ctx, now, { cache: fresh });
+      expect(approved.events.map((e) => e.type)).toEqual(['CustomerKycStatusChanged']);
+    });
   });
 });

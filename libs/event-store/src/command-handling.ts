@@ -32,6 +32,57 @@ export interface HandleCommandOptions {
   /** Attempts on optimistic-concurrency conflicts before giving up (default 5). */
   maxAttempts?: number;
   schemaVersion?: number;
+  /** Streams as this process last saw them: lets a command skip the read when nothing changed meanwhile. */
+  cache?: StreamCache;
+}
+
+/**
+ * What {@link StreamCache} keeps per stream: the event ids and domain events, in revision order, and the state they
+ * fold to under the decider that last decided on the stream (so a long stream, e.g. a hot account, is not folded from
+ * its first event on every command: deciders are pure and states immutable, so the folded state can be reused).
+ */
+interface CachedStream {
+  ids: string[];
+  events: DomainEvent[];
+  folded?: { decider: object; state: unknown };
+}
+
+/**
+ * The streams this process read or wrote last, bounded (least recently used out). An entry may be stale (another
+ * process appended since); it is only used where that is harmless:
+ * - deciding optimistically: the append carries the cached revision as its expected revision, so a stale entry
+ *   makes the append fail with a version conflict, and the command then reads the stream and decides again;
+ * - a decision that appends nothing or refuses the command is never trusted from the cache: it is taken again
+ *   from a fresh read (a stale state could refuse what the current one allows);
+ * - a seeded event id found in the entry is in the stream for good (events are immutable).
+ */
+export class StreamCache {
+  private readonly entries = new Map<string, CachedStream>();
+
+  constructor(private readonly maxStreams = 10_000) {}
+
+  get(streamId: string): CachedStream | undefined {
+    const entry = this.entries.get(streamId);
+    if (entry) {
+      this.entries.delete(streamId);
+      this.entries.set(streamId, entry);
+    }
+    return entry;
+  }
+
+  set(streamId: string, entry: CachedStream): void {
+    this.entries.delete(streamId);
+    this.entries.set(streamId, entry);
+    if (this.entries.size > this.maxStreams) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  delete(streamId: string): void {
+    this.entries.delete(streamId);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 export class ConcurrencyRetriesExhaustedError extends Error {
@@ -63,20 +114,48 @@ export async function handleCommand<S, C, E extends DomainEvent>(
     context.eventIdSeed ? deterministicUuid(`${context.eventIdSeed}|${streamId}|${index}`) : newUuid();
   const firstSeededId = context.eventIdSeed ? idFor(0) : undefined;
 
-  for (let attempt = 1; ; attempt++) {
-    const recorded = await store.readStream(streamId);
-    const history = recorded.map((e) => toDomainEvent<E>(e));
-    const state = fold(decider, history);
-    const revision = recorded.length > 0 ? recorded[recorded.length - 1].revision : -1n;
+  const cache = options.cache;
+  // The first attempt may decide on the cached stream; any doubt (a conflict, a no-op, a refusal) reads it fresh.
+  let cached = cache?.get(streamId);
 
-    if (firstSeededId && recorded.some((e) => e.id === firstSeededId)) {
-      const seededIds = new Set(recorded.map((_, i) => idFor(i)));
-      const already = recorded.filter((e) => seededIds.has(e.id));
-      return { events: already.map((e) => toDomainEvent<E>(e)), state, revision, replayed: true };
+  for (let attempt = 1; ; attempt++) {
+    let stream: CachedStream;
+    if (cached) {
+      stream = cached;
+    } else {
+      const recorded = await store.readStream(streamId);
+      stream = { ids: recorded.map((e) => e.id), events: recorded.map((e) => toDomainEvent<E>(e)) };
+      cache?.set(streamId, stream);
+    }
+    const fromCache = cached !== undefined;
+    cached = undefined;
+    const history = stream.events as E[];
+    const state = stream.folded?.decider === decider ? (stream.folded.state as S) : fold(decider, history);
+    const revision = BigInt(stream.ids.length) - 1n;
+
+    if (firstSeededId && stream.ids.includes(firstSeededId)) {
+      const seededIds = new Set(stream.ids.map((_, i) => idFor(i)));
+      const already = history.filter((_, i) => seededIds.has(stream.ids[i]));
+      return { events: already, state, revision, replayed: true };
     }
 
-    const newEvents = decider.decide(command, state);
-    if (newEvents.length === 0) return { events: [], state, revision, replayed: false };
+    let newEvents: E[];
+    try {
+      newEvents = decider.decide(command, state);
+    } catch (error) {
+      if (fromCache) {
+        attempt--;
+        continue;
+      }
+      throw error;
+    }
+    if (newEvents.length === 0) {
+      if (fromCache) {
+        attempt--;
+        continue;
+      }
+      return { events: [], state, revision, replayed: false };
+    }
 
     const metadata: EventMetadata = {
       correlation_id: context.correlationId,
@@ -97,9 +176,23 @@ export async function handleCommand<S, C, E extends DomainEvent>(
         expectedRevision: revision < 0n ? 'no_stream' : revision,
       });
       const newState = newEvents.reduce((s, e) => decider.evolve(s, e), state);
+      if (cache) {
+        // Only when the store says the stream now ends with exactly these events (not an idempotent no-op).
+        if (result.nextExpectedRevision === revision + BigInt(newEvents.length)) {
+          cache.set(streamId, { ids: [...stream.ids, ...toAppend.map((e) => e.id)], events: [...history, ...newEvents], folded: { decider, state: newState } });
+        } else {
+          cache.delete(streamId);
+        }
+      }
       return { events: newEvents, state: newState, revision: result.nextExpectedRevision, replayed: false };
     } catch (error) {
+      cache?.delete(streamId);
       if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (fromCache) {
+        // The cached stream was stale: that costs a read, not an attempt.
+        attempt--;
+        continue;
+      }
       if (attempt >= maxAttempts) throw new ConcurrencyRetriesExhaustedError(streamId, attempt);
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * attempt)));
     }

@@ -8,7 +8,8 @@ import { PostgresEventStore } from '@payments/event-store/postgres/postgres-even
 import { EsdbEventStore } from '@payments/event-store/esdb/esdb-event-store';
 import { createKafka, ensureTopics, MessagingLogger, TOPOLOGY } from '@payments/messaging';
 import { createPlaidApi, PlaidBankTransferAdapter, PlaidLinkAdapter, PlaidWebhookVerifier } from '@payments/providers/plaid';
-import { FIELD_CIPHER, FINGERPRINTER, PLAID_BANK_TRANSFERS, PLAID_LINK, PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
+import { FIELD_CIPHER, FINGERPRINTER, PAYMENT_RAILS, PLAID_BANK_TRANSFERS, PLAID_LINK, PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
+import { PaymentRailsHttpAdapter } from '@payments/providers/payment-rails';
 import { PG_POOL } from '@payments/read-models';
 import { FieldCipher, Fingerprinter } from '@payments/security';
 
@@ -63,13 +64,16 @@ export class InfrastructureModule {
   static forRoot(options: InfrastructureOptions): DynamicModule {
     const { config } = options;
     const clock = options.clock ?? systemClock;
-    const plaid = createPlaidApi(plaidSettings(config));
+    const provider = plaidSettings(config);
+    const plaid = createPlaidApi(provider);
     const providers = [
       { provide: PG_POOL, useValue: options.pool ?? new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'payments' }) },
       { provide: 'OWNS_POOL', useValue: !options.pool },
       ResourceCloser,
       { provide: PLAID_LINK, useValue: new PlaidLinkAdapter(plaid) },
       { provide: PLAID_BANK_TRANSFERS, useValue: new PlaidBankTransferAdapter(plaid) },
+      // SEPA, FPS and NGN payouts: the same provider (provider-sandbox in dev and tests) and credentials as Plaid's.
+      { provide: PAYMENT_RAILS, useValue: new PaymentRailsHttpAdapter(provider) },
       { provide: PLAID_WEBHOOK_VERIFIER, useValue: PlaidWebhookVerifier.forPlaidApi(plaid, { clock, maxAgeSeconds: config.webhookMaxAgeSeconds }) },
       { provide: FIELD_CIPHER, useValue: new FieldCipher(config.encryptionKey.reveal()) },
       { provide: FINGERPRINTER, useValue: new Fingerprinter(config.fingerprintKey.reveal()) },

@@ -16,6 +16,11 @@ export interface ConsumedMessage {
   timestamp: Date;
   /** 1 on the first try in this consumer instance, then 2, 3, … on retries. */
   attempt: number;
+  /**
+   * When Kafka handed the message's batch to this process, on its monotonic clock (`performance.now()`): the message
+   * was produced before this instant. Comparable only within this process.
+   */
+  deliveredAt: number;
 }
 
 /** Throw this (or subclass it) from a handler when retrying cannot help: the message goes to the DLQ at once. */
@@ -115,6 +120,8 @@ interface FailureState {
   lastError: string;
 }
 const MAX_TRACKED_FAILURES = 10_000;
+/** Longest a handled message's offset waits for its commit while its batch is still being processed. */
+const COMMIT_INTERVAL_MS = 100;
 
 type Outcome = 'handled' | 'dead-lettered' | 'abandoned';
 
@@ -176,6 +183,7 @@ export function runConsumer(options: RunConsumerOptions): ConsumerHandle {
   const processMessage = async (
     batch: Batch,
     message: KafkaMessage,
+    deliveredAt: number,
     interrupt: AbortSignal,
     heartbeat: () => Promise<void>,
   ): Promise<Outcome> => {
@@ -189,6 +197,7 @@ export function runConsumer(options: RunConsumerOptions): ConsumerHandle {
       value: message.value,
       headers: decodeHeaders(message.headers),
       timestamp: new Date(Number(message.timestamp)),
+      deliveredAt,
     };
     const logFields = { groupId: options.groupId, topic, partition, offset: message.offset };
 
@@ -291,30 +300,43 @@ export function runConsumer(options: RunConsumerOptions): ConsumerHandle {
         }
       });
     }, Math.max(100, Math.floor(heartbeatIntervalMs / 2)));
+    const deliveredAt = performance.now();
+    // Handled offsets are committed together (at most every COMMIT_INTERVAL_MS, and when the batch ends), not one
+    // commit round trip per message: still only after their effects, so a crash redelivers, never skips.
+    let handledUpTo: string | null = null;
+    let lastCommitAt = performance.now();
+    const commitHandled = async (): Promise<void> => {
+      if (handledUpTo === null) return;
+      const next = handledUpTo;
+      try {
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+      } catch (error) {
+        logger.warn(
+          { groupId: options.groupId, topic, partition, offset: next, error: errorMessage(error) },
+          'offset commit failed after the effect; the messages since the last commit will be redelivered',
+        );
+        throw error;
+      }
+      if (handledUpTo === next) handledUpTo = null;
+      lastCommitAt = performance.now();
+      options.onLag?.({
+        topic,
+        partition,
+        lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
+        highWatermark: batch.highWatermark,
+        committedOffset: next,
+      });
+    };
     try {
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || batchController.signal.aborted) break;
-        const outcome = await processMessage(batch, message, batchController.signal, heartbeat);
+        const outcome = await processMessage(batch, message, deliveredAt, batchController.signal, heartbeat);
         if (outcome === 'abandoned') break;
-        const next = (BigInt(message.offset) + 1n).toString();
-        try {
-          await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
-        } catch (error) {
-          logger.warn(
-            { groupId: options.groupId, topic, partition, offset: message.offset, error: errorMessage(error) },
-            'offset commit failed after the effect; the message will be redelivered',
-          );
-          throw error;
-        }
+        handledUpTo = (BigInt(message.offset) + 1n).toString();
         resolveOffset(message.offset);
-        options.onLag?.({
-          topic,
-          partition,
-          lag: Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
-          highWatermark: batch.highWatermark,
-          committedOffset: next,
-        });
+        if (performance.now() - lastCommitAt >= COMMIT_INTERVAL_MS) await commitHandled();
       }
+      if (!membershipError) await commitHandled();
     } finally {
       clearInterval(beat);
       stopController.signal.removeEventListener('abort', onStop);

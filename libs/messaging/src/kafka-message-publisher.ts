@@ -20,6 +20,21 @@ export interface KafkaMessagePublisherOptions {
   ackTimeoutMs?: number;
   /** Client-side deadline for one `publish` call, retries included. Default 30 s. */
   deadlineMs?: number;
+  /**
+   * How long a `publish` waits for others to share its produce request when none is in flight. Default 2 ms.
+   * While a request is in flight, calls made meanwhile go together in the next one anyway.
+   */
+  lingerMs?: number;
+  /** Most messages in one produce request (calls are never split). Default 500. */
+  maxBatchMessages?: number;
+}
+
+interface QueuedPublish {
+  producer: Producer;
+  topic: string;
+  messages: readonly OutboundMessage[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 /** `publish` did not get an acknowledgement in time. The messages may or may not have been written. */
@@ -54,6 +69,10 @@ export class PublisherClosedError extends Error {
  * {@link PublishTimeoutError} the outcome is unknown and the caller retries with the same event ids
  * (consumers de-duplicate by event id).
  *
+ * Concurrent `publish` calls share produce requests (one request in flight at a time; calls made meanwhile, or
+ * within `lingerMs` of an idle publisher, go together in the next): each call resolves once the request carrying
+ * its messages was acknowledged, and fails with it. Order per partition is the order of the calls.
+ *
  * Connects on first use; `close()` waits (bounded) for publishes in flight, then disconnects.
  * Topics must exist: broker auto-creation is never asked for, and the first publish to a topic checks that it
  * exists ({@link UnknownTopicError}), since kafkajs would otherwise retry a send to a missing topic forever.
@@ -67,6 +86,11 @@ export class KafkaMessagePublisher implements MessagePublisher {
   private readonly knownTopics = new Map<string, Promise<void>>();
   private closing: Promise<void> | null = null;
   private connected = false;
+  private readonly lingerMs: number;
+  private readonly maxBatchMessages: number;
+  private queue: QueuedPublish[] = [];
+  private flushing = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -75,6 +99,8 @@ export class KafkaMessagePublisher implements MessagePublisher {
     this.logger = options.logger ?? silentLogger;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
     this.deadlineMs = options.deadlineMs ?? 30_000;
+    this.lingerMs = options.lingerMs ?? 2;
+    this.maxBatchMessages = options.maxBatchMessages ?? 500;
   }
 
   /** Connects now (optional: `publish` connects on first use). */
@@ -95,16 +121,67 @@ export class KafkaMessagePublisher implements MessagePublisher {
         throw new Error(`publish to ${topic}: every message needs a non-empty key`);
       }
     }
-    const send = Promise.all([this.ready(), this.assertTopicExists(topic)]).then(([producer]) =>
-      producer.send({
-        topic,
-        acks: -1,
-        timeout: this.ackTimeoutMs,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      }),
+    const send = Promise.all([this.ready(), this.assertTopicExists(topic)]).then(
+      ([producer]) =>
+        new Promise<void>((resolve, reject) => {
+          this.queue.push({ producer, topic, messages, resolve, reject });
+          this.schedule();
+        }),
     );
     this.track(send);
     await withDeadline(send, this.deadlineMs, () => new PublishTimeoutError(topic, this.deadlineMs));
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.lingerTimer) return;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      void this.flush();
+    }, this.lingerMs);
+  }
+
+  /** Sends the queue, one produce request at a time, until it is empty. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        const topicMessages = new Map<string, { key: string; value: Buffer | string; headers?: Record<string, string> }[]>();
+        for (const { topic, messages } of batch) {
+          const list = topicMessages.get(topic) ?? [];
+          for (const m of messages) list.push({ key: m.key, value: m.value, headers: m.headers });
+          topicMessages.set(topic, list);
+        }
+        try {
+          await batch[0].producer.sendBatch({
+            acks: -1,
+            timeout: this.ackTimeoutMs,
+            topicMessages: [...topicMessages].map(([topic, messages]) => ({ topic, messages })),
+          });
+          for (const queued of batch) queued.resolve();
+        } catch (error) {
+          for (const queued of batch) queued.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** The oldest queued calls that fit one request (at least one call; all through the same producer). */
+  private takeBatch(): QueuedPublish[] {
+    const first = this.queue[0];
+    let count = 0;
+    let taken = 0;
+    while (taken < this.queue.length) {
+      const next = this.queue[taken];
+      if (next.producer !== first.producer) break;
+      if (taken > 0 && count + next.messages.length > this.maxBatchMessages) break;
+      count += next.messages.length;
+      taken++;
+    }
+    return this.queue.splice(0, taken);
   }
 
   async close(): Promise<void> {

@@ -98,9 +98,25 @@ describe('KafkaMessagePublisher and KafkaWebhookSink (real Kafka)', () => {
     await waitFor('both webhooks consumed', () => received.length === 2);
     // Same key, same partition, in order.
     expect(received[0].partition).toBe(received[1].partition);
-    expect(webhookFromMessage(received[0])).toEqual(webhook);
+    expect(webhookFromMessage(received[0])).toEqual({ ...webhook, arrivedAt: expect.any(Number) });
     expect(webhookFromMessage(received[1]).receivedAt.toISOString()).toBe('2026-11-21T10:00:01.000Z');
     expect(received[0].value?.equals(body)).toBe(true);
+  });
+
+  it('concurrent publishes each resolve only once their messages are in the log, and keep call order per key', async () => {
+    const topic = uniqueName('concurrent');
+    await createTopic(kafka, topic, 1);
+    const high = async (): Promise<number> => Number((await admin.fetchTopicOffsets(topic))[0].high);
+
+    const calls = Array.from({ length: 300 }, (_, i) => publisher.publish(topic, [{ key: 'same-key', value: String(i) }]));
+    await calls[0];
+    expect(await high()).toBeGreaterThanOrEqual(1);
+    await Promise.all(calls);
+    expect(await high()).toBe(300);
+
+    const received = await readAll(topic);
+    await waitFor('all messages consumed', () => received.length === 300);
+    expect(received.map((m) => m.value?.toString('utf8'))).toEqual(Array.from({ length: 300 }, (_, i) => String(i)));
   });
 
   it('refuses to publish after close', async () => {

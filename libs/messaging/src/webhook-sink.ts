@@ -10,6 +10,12 @@ export interface ReceivedWebhook {
   body: Buffer;
   headers: Record<string, string>;
   receivedAt: Date;
+  /**
+   * When the webhook reached the process handling it, on that process's monotonic clock (`performance.now()`):
+   * set by the consumer when Kafka delivered it, or by the receiver in embedded mode. Never sent anywhere; lets the
+   * translator skip work a later run already covered without comparing clocks across hosts.
+   */
+  arrivedAt?: number;
 }
 
 /**
@@ -67,5 +73,6 @@ export function webhookFromMessage(message: ConsumedMessage): ReceivedWebhook {
     body: message.value ?? Buffer.alloc(0),
     headers,
     receivedAt: Number.isNaN(parsed.getTime()) ? message.timestamp : parsed,
+    arrivedAt: message.deliveredAt,
   };
 }

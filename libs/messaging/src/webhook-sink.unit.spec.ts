@@ -37,7 +37,12 @@ describe('webhookFromMessage', () => {
     headers: { 'plaid-verification': 'jwt' },
     timestamp: new Date('2026-11-21T10:00:05Z'),
     attempt: 1,
+    deliveredAt: 1234.5,
   };
+
+  it('carries when Kafka delivered the message to this process, for the translator to coalesce runs', () => {
+    expect(webhookFromMessage(message).arrivedAt).toBe(1234.5);
+  });
 
   it('falls back to the Kafka timestamp when received_at is missing or unreadable', () => {
     expect(webhookFromMessage(message).receivedAt.toISOString()).toBe('2026-11-21T10:00:05.000Z');

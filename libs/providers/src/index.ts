@@ -1,2 +1,3 @@
 export * from './provider-error';
 export * from './plaid';
+export * from './payment-rails';

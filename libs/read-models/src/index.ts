@@ -9,3 +9,8 @@ export * from './bank-links/bank-links.projection';
 export * from './ach-pulls/provider-transfers';
 export * from './ach-pulls/ach-pulls.projection';
 export * from './accounts/accounts.projection';
+export * from './recipients/recipients.projection';
+export * from './account-balances/account-balances.projection';
+export * from './ledger/ledger.projection';
+export * from './ledger/verify-ledger';
+export * from './payouts/payouts.projection';

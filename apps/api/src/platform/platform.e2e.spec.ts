@@ -1,16 +1,19 @@
-import { Body, Controller, Get, HttpCode, Module, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Global, HttpCode, Module, Post, Req } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DomainError } from '@payments/domain';
+import { FINGERPRINTER } from '@payments/providers/nest/provider-tokens';
 import { PostgresModule } from '@payments/read-models';
+import { Fingerprinter } from '@payments/security';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Pool } from 'pg';
 import {
   ApiKeyService,
+  canonicalJson,
   configurePlatform,
   createPinoLogger,
   HealthRegistry,
@@ -93,6 +96,13 @@ class WebhookController {
     return { raw: raw.toString('utf8'), sha256: createHash('sha256').update(raw).digest('hex'), correlation_id: ctx.correlationId, api_key_id: ctx.apiKeyId ?? null };
   }
 }
+
+/** The keyed fingerprints the idempotency interceptor needs (the apps get FINGERPRINTER from InfrastructureModule). */
+const fingerprinter = new Fingerprinter(randomBytes(32));
+
+@Global()
+@Module({ providers: [{ provide: FINGERPRINTER, useValue: fingerprinter }], exports: [FINGERPRINTER] })
+class FingerprintModule {}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -177,6 +187,7 @@ beforeAll(async () => {
   @Module({
     imports: [
       PostgresModule.forPool(pool),
+      FingerprintModule,
       PlatformModule.forRoot({ logger: createPinoLogger({ level: 'info', destination: logSink }), idempotencyTtlHours: 24, readinessTimeoutMs: 500 }),
     ],
     controllers: [ThingsController, WebhookController],
@@ -387,6 +398,19 @@ describe('idempotency', () => {
     expect((await call('POST', '/things', { body: validThing(name), idempotencyKey: key, user: 'someone_else' })).status).toBe(422);
     expect((await call('POST', '/things/missing', { body: validThing(name), idempotencyKey: key })).status).toBe(422);
     expect(ranFor(name)).toBe(1);
+  });
+
+  it('stores a keyed fingerprint of the request (purpose idempotency-request), not the body nor an unkeyed sha256 of it', async () => {
+    const key = unique();
+    const body = validThing(`stored-${key}`, { legal_address: { street: '4417 Account Number Lane' } });
+    expect((await call('POST', '/things', { body, idempotencyKey: key })).status).toBe(201);
+    const { rows } = await pool.query<{ request_hash: string }>('SELECT request_hash FROM idempotency_keys WHERE api_key_id = $1 AND key = $2', [appKeyId, key]);
+    expect(rows).toHaveLength(1);
+    const material = canonicalJson({ method: 'POST', path: '/things', user_id: 'user_1', body });
+    // An unkeyed hash of a body holding a short account number can be brute-forced offline; the HMAC cannot without the key.
+    expect(rows[0].request_hash).not.toBe(createHash('sha256').update(material).digest('hex'));
+    expect(rows[0].request_hash).toBe(fingerprinter.fingerprint('idempotency-request', material));
+    expect(rows[0].request_hash).not.toContain('Account Number Lane');
   });
 
   it('20 concurrent requests with one key: the handler runs once, every answer is that response or 409', async () => {

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { CompactSign, generateKeyPair } from 'jose';
 import { Client } from 'pg';
 import { createKafka } from '@payments/messaging';
-import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
-import { BankTransfersService, WebhookKeyRing } from '../../../provider-sandbox/src';
+import { WebhookKeyRing } from '../../../provider-sandbox/src';
 import { ServiceHarness, startService } from '../../../../test/support/service-harness';
 import { testKafkaBrokers } from '../../../../test/support/kafka';
+import { AchPullDriver, achPullDriver } from '../../../../test/support/ach-pull-driver';
 
 interface PullView {
   uuid: string;
@@ -26,58 +26,20 @@ describe('ACH pull lifecycle over HTTP, provider-sandbox and Kafka', () => {
   let db: Client;
   const userId = 'lifecycle-user';
 
-  const sandboxCall = async (path: string, body: Record<string, unknown>) => {
-    const response = await fetch(`${service.sandboxUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'plaid-client-id': SANDBOX_PLAID_CREDENTIALS.clientId, 'plaid-secret': SANDBOX_PLAID_CREDENTIALS.secret },
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBe(200);
-    return response.json() as Promise<Record<string, unknown>>;
-  };
+  let pulls: AchPullDriver;
 
-  const getPull = async (uuid: string) => (await service.request<PullView>('GET', `/user/linked-bank-account/pulls/${uuid}`, { userId })).body;
-  const eventTypes = async (uuid: string) =>
-    (await db.query<{ type: string }>('SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_revision', [`ach-pull-${uuid}`])).rows.map((r) => r.type);
-
-  /** POST /pull, then wait until the process manager has submitted it and the provider reported it pending. */
-  async function pendingPull(amount: number | string = 25): Promise<{ uuid: string; transferId: string }> {
-    const created = await service.request<{ uuid: string; status: string }>('POST', '/user/linked-bank-account/pull', { userId, body: { amount } });
-    expect(created.status).toBe(201);
-    expect(created.body.status).toBe('PENDING');
-    const transferId = await service.eventually(async () => {
-      const { rows } = await db.query<{ provider_transfer_id: string | null }>('SELECT provider_transfer_id FROM ach_pulls WHERE pull_id = $1', [created.body.uuid]);
-      return rows[0]?.provider_transfer_id ?? undefined;
-    });
-    await service.eventually(async () => (await eventTypes(created.body.uuid)).includes('AchPullPending'));
-    return { uuid: created.body.uuid, transferId };
-  }
-
-  const simulate = (transferId: string, event_type: string, ach_return_code?: string) =>
-    sandboxCall('/sandbox/bank_transfer/simulate', {
-      bank_transfer_id: transferId,
-      event_type,
-      ...(ach_return_code ? { failure_reason: { ach_return_code, description: `simulated ${ach_return_code}` } } : {}),
-    });
-
-  const waitForStatus = (uuid: string, status: string) =>
-    service.eventually(async () => {
-      const pull = await getPull(uuid);
-      return pull.status === status && pull;
-    }, 20_000);
+  const eventTypes = (uuid: string) => pulls.eventTypes(uuid);
+  const pendingPull = (amount: number | string = 25) => pulls.pendingPull(userId, amount);
+  const simulate = (transferId: string, eventType: string, achReturnCode?: string) => pulls.simulate(transferId, eventType, achReturnCode);
+  const sandboxCall = (path: string, body: Record<string, unknown>) => pulls.sandboxCall(path, body);
+  const waitForStatus = (uuid: string, status: string) => pulls.waitForStatus<PullView>(userId, uuid, status);
 
   beforeAll(async () => {
     service = await startService('ach-pull-lifecycle', { kafka: true });
-    if (!service.sandbox) throw new Error('harness did not expose the sandbox');
-    service.sandbox.get(BankTransfersService).setWebhookUrl(`${service.url}/webhooks/plaid`);
     db = new Client({ connectionString: service.databaseUrl });
     await db.connect();
-    await service.request('POST', '/user/linked-bank-account/profile', { userId, body: { type: 'individual', first_name: 'Lee', last_name: 'Cycle' } });
-    await service.request('PUT', `/ops/users/${userId}/kyc`, { key: service.opsKey, body: { kyc_status: 'approved' } });
-    const link = await service.request<{ link_url: string }>('PUT', '/user/linked-bank-account/link', { userId });
-    const token = new URL(link.body.link_url).searchParams.get('token');
-    await fetch(`${service.sandboxUrl}/sandbox/link/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link_token: token, outcome: 'success' }) });
-    await service.eventually(async () => (await service.request<{ status: string }>('GET', '/user/linked-bank-account', { userId })).body.status === 'ACTIVE');
+    pulls = achPullDriver(service, db);
+    await pulls.linkBankAccount(userId);
   });
   afterAll(async () => {
     await db?.end();

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { formatAmount } from './amount';
+import { formatAmount } from '../common/amount';
+import { EventFeed } from '../common/event-feed';
+import { IdempotentRecords } from '../common/idempotent-records';
 import { AchClass, BankTransferEventType, BankTransferNetwork, BankTransferType } from './bank-transfers.dto';
 
 export type BankTransferStatus = 'pending' | 'posted' | 'cancelled' | 'failed' | 'reversed';
@@ -98,21 +100,17 @@ export function eventJson(event: SandboxBankTransferEvent): Record<string, unkno
  */
 @Injectable()
 export class BankTransferStore {
-  private readonly transfers = new Map<string, SandboxBankTransfer>();
-  private readonly byIdempotencyKey = new Map<string, { fingerprint: string; transferId: string }>();
-  private readonly events: SandboxBankTransferEvent[] = [];
+  private readonly transfers = new IdempotentRecords<SandboxBankTransfer>();
+  private readonly events = new EventFeed<SandboxBankTransferEvent>();
   private readonly migrated = new Map<string, MigratedAccount>();
-  private lastEventId = 0;
 
   idempotent(key: string): { fingerprint: string; transfer: SandboxBankTransfer } | undefined {
-    const entry = this.byIdempotencyKey.get(key);
-    const transfer = entry && this.transfers.get(entry.transferId);
-    return entry && transfer ? { fingerprint: entry.fingerprint, transfer } : undefined;
+    const previous = this.transfers.previous(key);
+    return previous && { fingerprint: previous.fingerprint, transfer: previous.record };
   }
 
   add(transfer: SandboxBankTransfer, fingerprint: string): void {
-    this.transfers.set(transfer.id, transfer);
-    this.byIdempotencyKey.set(transfer.idempotencyKey, { fingerprint, transferId: transfer.id });
+    this.transfers.add(transfer, fingerprint);
   }
 
   get(id: string): SandboxBankTransfer | undefined {
@@ -121,35 +119,28 @@ export class BankTransferStore {
 
   /** Newest first. */
   all(): SandboxBankTransfer[] {
-    return [...this.transfers.values()].reverse();
+    return this.transfers.newestFirst();
   }
 
   /** Records an event for the transfer's current state with the next event id (ids only ever increase). */
   record(transfer: SandboxBankTransfer, eventType: BankTransferEventType, timestamp: Date): SandboxBankTransferEvent {
-    const event: SandboxBankTransferEvent = {
-      eventId: ++this.lastEventId,
+    return this.events.append((eventId) => ({
+      eventId,
       timestamp,
       eventType,
       transfer,
       failureReason: transfer.failureReason ? { ...transfer.failureReason } : null,
-    };
-    this.events.push(event);
-    return event;
+    }));
   }
 
   /** Events with event_id > afterId, oldest first. */
   eventsAfter(afterId: number, count: number): SandboxBankTransferEvent[] {
-    const out: SandboxBankTransferEvent[] = [];
-    for (const event of this.events) {
-      if (event.eventId > afterId) out.push(event);
-      if (out.length === count) break;
-    }
-    return out;
+    return this.events.after(afterId, count);
   }
 
   /** Newest first. */
   allEvents(): SandboxBankTransferEvent[] {
-    return [...this.events].reverse();
+    return this.events.newestFirst();
   }
 
   addMigrated(account: MigratedAccount): void {

@@ -16,6 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { EventSyncDto } from '../common/event-sync.dto';
 import { PlaidRequestDto } from '../common/plaid-request.dto';
 
 export const BANK_TRANSFER_TYPES = ['debit', 'credit'] as const;
@@ -187,18 +188,7 @@ export class BankTransferEventListDto extends PlaidRequestDto {
   direction?: (typeof DIRECTIONS)[number] | null;
 }
 
-export class BankTransferEventSyncDto extends PlaidRequestDto {
-  @IsDefined()
-  @IsInt()
-  @Min(0)
-  after_id!: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(25)
-  count?: number | null;
-}
+export class BankTransferEventSyncDto extends EventSyncDto {}
 
 export class BankTransferMigrateAccountDto extends PlaidRequestDto {
   @IsString()

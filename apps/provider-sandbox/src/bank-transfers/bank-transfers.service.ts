@@ -6,7 +6,9 @@ import { ResolvedSandboxOptions, SANDBOX_OPTIONS } from '../common/sandbox-optio
 import { findInstitution } from '../items/institutions';
 import { ItemStore } from '../items/item.store';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher';
-import { formatAmount, parseAmount } from './amount';
+import { formatAmount, parseAmount } from '../common/amount';
+import { checkMetadata } from '../common/metadata';
+import { SandboxTimers } from '../common/sandbox-timers';
 import {
   BankTransferStore,
   eventJson,
@@ -47,9 +49,11 @@ const invalidField = (message: string): PlaidApiException => PlaidApiException.i
 export class BankTransfersService implements OnApplicationShutdown {
   private readonly logger = new Logger('BankTransfers');
   private readonly originationAccountId = randomUUID();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new SandboxTimers();
   private webhookUrl: string | null;
-  private closed = false;
+  /** Coalescing (options.bankTransfers.webhookCoalesceMs): when the last webhook went, and whether one is due. */
+  private lastWebhookAt = Number.NEGATIVE_INFINITY;
+  private webhookDue = false;
 
   constructor(
     @Inject(SANDBOX_OPTIONS) private readonly options: ResolvedSandboxOptions,
@@ -75,9 +79,7 @@ export class BankTransfersService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.close();
   }
 
   create(dto: BankTransferCreateDto): Json {
@@ -242,21 +244,43 @@ export class BankTransfersService implements OnApplicationShutdown {
 
   private emit(transfer: SandboxBankTransfer, eventType: SandboxBankTransferEvent['eventType']): void {
     this.store.record(transfer, eventType, this.options.clock.now());
+    this.announceEvents();
+  }
+
+  /** One webhook per event, or (coalescing) at most one per window: at once after a quiet window, else at its end. */
+  private announceEvents(): void {
+    const window = this.options.bankTransfers.webhookCoalesceMs;
+    if (window === null) {
+      this.sendEventsUpdate();
+      return;
+    }
+    if (this.webhookDue) return; // the webhook already due covers this event too
+    const wait = this.lastWebhookAt + window - performance.now();
+    if (wait <= 0) {
+      this.sendEventsUpdate();
+      return;
+    }
+    this.webhookDue = true;
+    this.timers.after(wait, () => {
+      this.webhookDue = false;
+      this.sendEventsUpdate();
+    });
+  }
+
+  private sendEventsUpdate(): void {
+    this.lastWebhookAt = performance.now();
     const url = this.webhookUrl;
-    if (url && !this.closed) void this.webhooks.send(url, EVENTS_UPDATE_WEBHOOK);
+    if (url && !this.timers.isClosed) void this.webhooks.send(url, EVENTS_UPDATE_WEBHOOK);
   }
 
   private scheduleAutoSettle(transfer: SandboxBankTransfer): void {
     const delay = this.options.bankTransfers.autoSettleAfterMs;
-    if (delay === null || this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (this.closed || transfer.status !== 'pending') return;
+    if (delay === null) return;
+    this.timers.after(delay, () => {
+      if (transfer.status !== 'pending') return;
       this.logger.log(`auto-settling bank transfer ${transfer.id}`);
       this.post(transfer);
-    }, delay);
-    timer.unref();
-    this.timers.add(timer);
+    });
   }
 
   private require(bankTransferId: string): SandboxBankTransfer {
@@ -300,22 +324,6 @@ function failureReason(eventType: 'failed' | 'reversed', given: { ach_return_cod
   const code = given?.ach_return_code ?? null;
   const description = given?.description ?? (code ? (ACH_RETURN_CODE_DESCRIPTIONS[code] ?? `ACH return ${code}`) : `bank transfer ${eventType}`);
   return { ach_return_code: code, description };
-}
-
-/** Plaid's metadata rules: string values, ASCII, at most 50 pairs, keys <= 40 and values <= 500 characters. */
-function checkMetadata(metadata: Record<string, unknown> | null | undefined): Record<string, string> | null {
-  if (metadata === null || metadata === undefined) return null;
-  const entries = Object.entries(metadata);
-  if (entries.length > 50) throw invalidField('metadata may hold at most 50 key/value pairs');
-  const ascii = /^[\x20-\x7e]*$/;
-  const out: Record<string, string> = {};
-  for (const [key, value] of entries) {
-    if (typeof value !== 'string') throw invalidField(`metadata.${key.slice(0, 40)} must be a string`);
-    if (key.length === 0 || key.length > 40 || !ascii.test(key)) throw invalidField('metadata keys must be 1 to 40 ASCII characters');
-    if (value.length > 500 || !ascii.test(value)) throw invalidField('metadata values must be at most 500 ASCII characters');
-    out[key] = value;
-  }
-  return out;
 }
 
 function dateRange(start: string | null | undefined, end: string | null | undefined): [number | null, number | null] {

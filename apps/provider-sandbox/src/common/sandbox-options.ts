@@ -1,5 +1,6 @@
 import type { Clock } from '@payments/domain';
 import type { BankTransfersSandboxOptions, ResolvedBankTransfersOptions } from '../bank-transfers/bank-transfers.options';
+import type { PaymentRailsSandboxOptions, ResolvedPaymentRailsOptions } from '../payment-rails/payment-rails.options';
 
 /** Options of one provider-sandbox instance (passed by the caller; the sandbox reads no environment). */
 export interface ProviderSandboxOptions {
@@ -24,6 +25,8 @@ export interface ProviderSandboxOptions {
   webhookTimeoutMs?: number;
   /** Bank Transfer (beta): events webhook URL, auto-settlement, origination account balance. */
   bankTransfers?: BankTransfersSandboxOptions;
+  /** Payment rails (SEPA, FPS, NGN payouts): events webhook URL, auto-settlement. */
+  paymentRails?: PaymentRailsSandboxOptions;
 }
 
 export interface ResolvedSandboxOptions {
@@ -36,6 +39,7 @@ export interface ResolvedSandboxOptions {
   webhookBaseDelayMs: number;
   webhookTimeoutMs: number;
   bankTransfers: ResolvedBankTransfersOptions;
+  paymentRails: ResolvedPaymentRailsOptions;
 }
 
 export const SANDBOX_OPTIONS = Symbol('SANDBOX_OPTIONS');

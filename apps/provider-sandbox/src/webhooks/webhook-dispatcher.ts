@@ -9,6 +9,12 @@ export interface WebhookDeliveryResult {
 }
 
 /**
+ * Deliveries in flight at once, at most (a provider's delivery workers): a burst of events then queues at the
+ * provider, as with a real one, instead of opening thousands of connections to the receiver at the same moment.
+ */
+const MAX_CONCURRENT_DELIVERIES = 16;
+
+/**
  * Sends signed webhooks. The body is serialised once (pretty-printed with 2 spaces, as Plaid does, so a
  * receiver that hashes re-serialised JSON instead of the raw bytes fails verification) and every attempt is
  * signed afresh (a retry minutes later still has a recent `iat`). The caller gets the first attempt's
@@ -20,6 +26,9 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<AbortController>();
+  /** Attempts waiting for one of the MAX_CONCURRENT_DELIVERIES slots. */
+  private readonly queued: (() => void)[] = [];
+  private delivering = 0;
   private closed = false;
 
   constructor(
@@ -41,6 +50,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     this.timers.clear();
     for (const controller of this.inFlight) controller.abort();
     this.inFlight.clear();
+    for (const release of this.queued.splice(0)) release();
   }
 
   private scheduleRetry(url: string, body: Buffer, label: string, attemptNo: number): void {
@@ -61,6 +71,17 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   }
 
   private async attempt(url: string, body: Buffer): Promise<WebhookDeliveryResult> {
+    if (this.delivering >= MAX_CONCURRENT_DELIVERIES) await new Promise<void>((slot) => this.queued.push(slot));
+    this.delivering++;
+    try {
+      return await this.deliver(url, body);
+    } finally {
+      this.delivering--;
+      this.queued.shift()?.();
+    }
+  }
+
+  private async deliver(url: string, body: Buffer): Promise<WebhookDeliveryResult> {
     if (this.closed) return { delivered: false, status_code: null };
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), this.options.webhookTimeoutMs);

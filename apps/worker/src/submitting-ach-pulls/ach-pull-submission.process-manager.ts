@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Pool } from 'pg';
 import {
   AchPullCommand,
@@ -10,12 +10,12 @@ import {
   customerStreamId,
   DomainError,
 } from '@payments/domain';
-import { CommandContext, CommandProcessor, EVENT_STORE, EventStore, RecordedEvent, Subscription } from '@payments/event-store';
+import { CommandContext, CommandProcessor, EVENT_STORE, EventStore, RecordedEvent } from '@payments/event-store';
 import { PG_POOL, migrateProviderTransfers, recordProviderTransfer } from '@payments/read-models';
 import { FieldCipher } from '@payments/security';
 import { PlaidBankTransferAdapter, ProviderError, ProviderTransferStatus } from '@payments/providers';
 import { FIELD_CIPHER, PLAID_BANK_TRANSFERS } from '@payments/providers/nest/provider-tokens';
-import { advanceProcessManagerCheckpoint, migrateProcessManagerCheckpoints, readProcessManagerCheckpoint } from './process-manager-checkpoints';
+import { CheckpointedProcessManager } from './process-manager-checkpoints';
 
 /** What the process manager needs from the provider (PlaidBankTransferAdapter). */
 export type AchPullTransferProvider = Pick<PlaidBankTransferAdapter, 'createTransfer' | 'cancel' | 'get'>;
@@ -49,98 +49,23 @@ const HANDLED_EVENT_TYPES = ['AchPullRequested', 'AchPullCancelRequested'];
  * event (provider unreachable, database down) stops the subscription, which restarts from the checkpoint after a delay.
  */
 @Injectable()
-export class AchPullSubmissionProcessManager implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('SubmittingAchPulls');
-  private readonly retryDelayMs: number;
-  private subscription?: Subscription;
-  private restartTimer?: NodeJS.Timeout;
-  private running = false;
-  private migrated?: Promise<void>;
-
+export class AchPullSubmissionProcessManager extends CheckpointedProcessManager {
   constructor(
     private readonly commands: CommandProcessor,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EVENT_STORE) store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(PLAID_BANK_TRANSFERS) private readonly provider: AchPullTransferProvider,
     @Inject(FIELD_CIPHER) private readonly cipher: FieldCipher,
     @Optional() @Inject(ACH_PULL_SUBMISSION_OPTIONS) options?: AchPullSubmissionOptions,
   ) {
-    this.retryDelayMs = options?.retryDelayMs ?? 1000;
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.stop();
-  }
-
-  /** Subscribes from the stored checkpoint (no-op when already running). */
-  async start(): Promise<void> {
-    if (this.running) return;
-    await this.migrate();
-    this.running = true;
-    await this.subscribe();
-  }
-
-  /** Stops after the event in hand (its effects and checkpoint complete); start() resumes from the checkpoint. */
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    await subscription?.stop();
-  }
-
-  get isRunning(): boolean {
-    return this.running;
-  }
-
-  private migrate(): Promise<void> {
-    this.migrated ??= (async () => {
-      await migrateProcessManagerCheckpoints(this.pool);
-      await migrateProviderTransfers(this.pool);
-    })().catch((error: unknown) => {
-      this.migrated = undefined;
-      throw error;
+    super(new Logger('SubmittingAchPulls'), {
+      name: ACH_PULL_SUBMISSION_CHECKPOINT,
+      store,
+      pool,
+      filter: { streamPrefixes: ['ach-pull-'], eventTypes: HANDLED_EVENT_TYPES },
+      retryDelayMs: options?.retryDelayMs ?? 1000,
+      migrate: () => migrateProviderTransfers(pool),
     });
-    return this.migrated;
-  }
-
-  private async subscribe(): Promise<void> {
-    if (!this.running) return;
-    const from = await readProcessManagerCheckpoint(this.pool, ACH_PULL_SUBMISSION_CHECKPOINT);
-    if (!this.running) return;
-    const subscription = this.store.subscribeToAll(
-      { fromPosition: from, filter: { streamPrefixes: ['ach-pull-'], eventTypes: HANDLED_EVENT_TYPES } },
-      async (event) => {
-        await this.handle(event);
-        await advanceProcessManagerCheckpoint(this.pool, ACH_PULL_SUBMISSION_CHECKPOINT, event.position);
-      },
-    );
-    this.subscription = subscription;
-    subscription.done.then(
-      () => undefined,
-      (error: unknown) => {
-        if (!this.running || this.subscription !== subscription) return;
-        const err = error as Error;
-        this.logger.error(`failed, restarting from the checkpoint in ${this.retryDelayMs} ms: ${err.message}`, err.stack);
-        this.scheduleRestart();
-      },
-    );
-  }
-
-  private scheduleRestart(): void {
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      this.subscribe().catch((error: unknown) => {
-        this.logger.error(`could not resubscribe: ${(error as Error).message}`);
-        if (this.running) this.scheduleRestart();
-      });
-    }, this.retryDelayMs);
   }
 
   /**

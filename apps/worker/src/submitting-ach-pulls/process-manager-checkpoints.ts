@@ -1,5 +1,6 @@
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
-import { Position, START } from '@payments/event-store';
+import { EventStore, Position, RecordedEvent, START, Subscription, SubscriptionFilter } from '@payments/event-store';
 import { Migration, runMigrations } from '@payments/read-models';
 
 /**
@@ -37,4 +38,137 @@ export async function advanceProcessManagerCheckpoint(pool: Pool, name: string, 
       WHERE (c.commit_position, c.prepare_position) < (EXCLUDED.commit_position, EXCLUDED.prepare_position)`,
     [name, position.commit.toString(), position.prepare.toString()],
   );
+}
+
+export interface ProcessManagerSubscriptionOptions {
+  /** Its row in process_manager_checkpoints. */
+  name: string;
+  store: EventStore;
+  pool: Pool;
+  filter: SubscriptionFilter;
+  /** Wait before resubscribing from the checkpoint after a failed event. */
+  retryDelayMs: number;
+  logger: Pick<Logger, 'error'>;
+  /** Creates what the process manager needs (run once, retried after a failure). */
+  migrate(): Promise<void>;
+  /** Handles one event; throws when it should be retried later (the subscription then restarts from the checkpoint). */
+  handle(event: RecordedEvent): Promise<void>;
+}
+
+/**
+ * The event loop of a process manager: follows the store from its checkpoint, handles each matching event, then
+ * advances the checkpoint. A failed event stops the subscription, which restarts from the checkpoint after a delay,
+ * so `handle` must be idempotent (it may see an event again after a crash or a failure).
+ */
+export class ProcessManagerSubscription {
+  private subscription?: Subscription;
+  private restartTimer?: NodeJS.Timeout;
+  private running = false;
+  private migrated?: Promise<void>;
+
+  constructor(private readonly options: ProcessManagerSubscriptionOptions) {}
+
+  /** Subscribes from the stored checkpoint (no-op when already running). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.migrate();
+    this.running = true;
+    await this.subscribe();
+  }
+
+  /** Stops after the event in hand (its effects and checkpoint complete); start() resumes from the checkpoint. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.stop();
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  private migrate(): Promise<void> {
+    this.migrated ??= (async () => {
+      await migrateProcessManagerCheckpoints(this.options.pool);
+      await this.options.migrate();
+    })().catch((error: unknown) => {
+      this.migrated = undefined;
+      throw error;
+    });
+    return this.migrated;
+  }
+
+  private async subscribe(): Promise<void> {
+    if (!this.running) return;
+    const { name, store, pool, filter, handle } = this.options;
+    const from = await readProcessManagerCheckpoint(pool, name);
+    if (!this.running) return;
+    const subscription = store.subscribeToAll({ fromPosition: from, filter }, async (event) => {
+      await handle(event);
+      await advanceProcessManagerCheckpoint(pool, name, event.position);
+    });
+    this.subscription = subscription;
+    subscription.done.then(
+      () => undefined,
+      (error: unknown) => {
+        if (!this.running || this.subscription !== subscription) return;
+        const err = error as Error;
+        this.options.logger.error(`failed, restarting from the checkpoint in ${this.options.retryDelayMs} ms: ${err.message}`, err.stack);
+        this.scheduleRestart();
+      },
+    );
+  }
+
+  private scheduleRestart(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.subscribe().catch((error: unknown) => {
+        this.options.logger.error(`could not resubscribe: ${(error as Error).message}`);
+        if (this.running) this.scheduleRestart();
+      });
+    }, this.options.retryDelayMs);
+  }
+}
+
+/**
+ * A process manager run by the worker: its ProcessManagerSubscription starts with the application and stops with it.
+ * Subclasses implement `handle` (idempotent; throw to have the event retried from the checkpoint).
+ */
+export abstract class CheckpointedProcessManager implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly loop: ProcessManagerSubscription;
+
+  protected constructor(
+    protected readonly logger: Logger,
+    options: Omit<ProcessManagerSubscriptionOptions, 'handle' | 'logger'>,
+  ) {
+    this.loop = new ProcessManagerSubscription({ ...options, logger, handle: (event) => this.handle(event) });
+  }
+
+  abstract handle(event: RecordedEvent): Promise<void>;
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Subscribes from the stored checkpoint (no-op when already running). */
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  /** Stops after the event in hand (its effects and checkpoint complete); start() resumes from the checkpoint. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  get isRunning(): boolean {
+    return this.loop.isRunning;
+  }
 }

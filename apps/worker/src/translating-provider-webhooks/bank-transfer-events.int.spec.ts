@@ -3,6 +3,7 @@
  * database) and the provider-sandbox over HTTP: provider outcomes become ACH pull events exactly once, whatever the
  * redeliveries, restarts and concurrency.
  */
+import { PayoutRailsEventsSync } from './payout-rails-events';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { achPullDecider } from '@payments/domain';
@@ -10,7 +11,13 @@ import { CommandProcessor } from '@payments/event-store';
 import { ProviderBankTransferEvent, SyncBankTransferEventsInput, SyncedBankTransferEvents } from '@payments/providers/plaid';
 import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK } from '@payments/providers/nest/provider-tokens';
 import { ServiceHarness, startService } from '../../../../test/support/service-harness';
-import { achPullCommandFor, BankTransferEventFeed, BankTransferEventsSync, PLAID_BANK_TRANSFERS_FEED, ProviderTransferNotYetKnownError } from './bank-transfer-events';
+import {
+  achPullCommandFor,
+  BankTransferEventFeed,
+  BankTransferEventsSync,
+  PLAID_BANK_TRANSFERS_FEED,
+  ProviderTransferNotYetKnownError,
+} from './bank-transfer-events';
 import { PlaidWebhookTranslator } from './plaid-webhook-translator';
 import type { ProviderBankTransfer } from '@payments/providers/plaid';
 import { AchPullFixture, eventsUpdateWebhook } from './testing/ach-pull-fixture';
@@ -56,7 +63,7 @@ describe('Plaid bank transfer events -> ACH pull outcomes (translator, Postgres,
     const pool = new Pool({ connectionString: service.databaseUrl, max: 4 });
     extraPools.push(pool);
     const sync = new BankTransferEventsSync(commands, pool, feed);
-    const other = new PlaidWebhookTranslator(commands, pool, service.app.get(PLAID_LINK), service.app.get(FIELD_CIPHER), service.app.get(FINGERPRINTER), sync);
+    const other = new PlaidWebhookTranslator(commands, pool, service.app.get(PLAID_LINK), service.app.get(FIELD_CIPHER), service.app.get(FINGERPRINTER), sync, service.app.get(PayoutRailsEventsSync));
     return { translator: other, sync };
   }
 
@@ -83,11 +90,11 @@ describe('Plaid bank transfer events -> ACH pull outcomes (translator, Postgres,
     expect(await fx.eventTypes(pull.pullId)).toEqual(['AchPullRequested', 'AchPullSubmitted', 'AchPullPending', 'AchPullSettled']);
 
     // A crash after the appends but before the cursor committed: the feed is read again from an older cursor.
-    const before = await fx.countAllEvents();
+    const before = await fx.countAchPullEvents();
     const latest = await fx.latestProviderEventId();
     await fx.pool.query('UPDATE provider_event_cursors SET after_id = 0 WHERE feed = $1', [PLAID_BANK_TRANSFERS_FEED]);
     await deliver();
-    expect(await fx.countAllEvents()).toBe(before);
+    expect(await fx.countAchPullEvents()).toBe(before);
     expect(await fx.cursor()).toBe(latest);
     expect(await fx.eventTypes(pull.pullId)).toEqual(['AchPullRequested', 'AchPullSubmitted', 'AchPullPending', 'AchPullSettled']);
   });
@@ -211,14 +218,14 @@ describe('Plaid bank transfer events -> ACH pull outcomes (translator, Postgres,
     const pull = await fx.submittedPull(userId);
     await deliver();
     const stored = await fx.cursor();
-    const events = await fx.countAllEvents();
+    const events = await fx.countAchPullEvents();
 
     const feed = new CountingFeed(fx.adapter);
     const restarted = otherInstance(feed).translator;
     await deliver(restarted);
     expect(feed.afterIds[0]).toBe(stored);
     expect(feed.delivered).toBe(0);
-    expect(await fx.countAllEvents()).toBe(events);
+    expect(await fx.countAchPullEvents()).toBe(events);
 
     await fx.simulate(pull.transferId, 'posted');
     await deliver(restarted);
@@ -242,5 +249,68 @@ describe('Plaid bank transfer events -> ACH pull outcomes (translator, Postgres,
       expect(await fx.eventTypes(pull.pullId)).toEqual(['AchPullRequested', 'AchPullSubmitted', 'AchPullPending', 'AchPullSettled']);
     }
     expect(await fx.cursor()).toBe(await fx.latestProviderEventId());
+  });
+
+  it('does not read the feed again for a webhook that arrived before a completed run of this process started', async () => {
+    const pull = await fx.submittedPull(userId);
+    await fx.simulate(pull.transferId, 'posted');
+    const feeds = [new CountingFeed(fx.adapter), new CountingFeed(fx.adapter)];
+    const [a, b] = feeds.map((feed) => otherInstance(feed).translator);
+    // Arrived (and so its provider events were created) before the run below started.
+    const early = { ...eventsUpdateWebhook(), arrivedAt: performance.now() };
+    await a.handle({ ...eventsUpdateWebhook(), arrivedAt: performance.now() });
+    expect(await fx.eventTypes(pull.pullId)).toEqual(['AchPullRequested', 'AchPullSubmitted', 'AchPullPending', 'AchPullSettled']);
+    const reads = feeds[0].afterIds.length;
+
+    await a.handle(early);
+    expect(feeds[0].afterIds).toHaveLength(reads);
+    // Another instance knows nothing of a's runs: it reads (and finds nothing new).
+    await b.handle(early);
+    expect(feeds[1].afterIds.length).toBeGreaterThan(0);
+    expect(feeds[1].delivered).toBe(0);
+
+    // A webhook that arrived after that run started announces events it may not have seen: read.
+    const later = await fx.submittedPull(userId);
+    await fx.simulate(later.transferId, 'posted');
+    await a.handle({ ...eventsUpdateWebhook(), arrivedAt: performance.now() });
+    expect(feeds[0].afterIds.length).toBeGreaterThan(reads);
+    expect((await fx.state(later.pullId)).status).toBe('SETTLED');
+    expect(await fx.cursor()).toBe(await fx.latestProviderEventId());
+  });
+
+  it('a run that failed covers nothing: the next webhook, even one that arrived earlier, reads again', async () => {
+    await deliver();
+    const feed = new CountingFeed(fx.adapter);
+    const { translator } = otherInstance(feed);
+    const early = { ...eventsUpdateWebhook(), arrivedAt: performance.now() };
+    await fx.createTransfer(userId, randomUUID()); // nobody recorded it: the run fails while it is young
+    await expect(translator.handle({ ...eventsUpdateWebhook(), arrivedAt: performance.now() })).rejects.toBeInstanceOf(ProviderTransferNotYetKnownError);
+    const reads = feed.afterIds.length;
+    await expect(translator.handle(early)).rejects.toBeInstanceOf(ProviderTransferNotYetKnownError);
+    expect(feed.afterIds.length).toBeGreaterThan(reads);
+
+    // Three minutes on, the stranger's event is old enough to be skipped: the feed is clear for the next tests.
+    const later = new CommandProcessor(fx.commands.store, { now: () => new Date(Date.now() + 3 * 60_000) });
+    await otherInstance(fx.adapter, later).sync.sync('test-clear-stranger');
+    expect(await fx.cursor()).toBe(await fx.latestProviderEventId());
+  });
+
+  it('when one event of a page must wait, keeps the cursor before it and applies everything exactly once later', async () => {
+    await deliver();
+    const before = (await fx.cursor()) ?? 0;
+    const first = await fx.submittedPull(userId);
+    await fx.createTransfer(userId, randomUUID()); // nobody recorded it: must wait while young
+    const second = await fx.submittedPull(userId);
+    await expect(deliver()).rejects.toBeInstanceOf(ProviderTransferNotYetKnownError);
+    expect((await fx.state(first.pullId)).status).toBe('PENDING');
+    const stuck = (await fx.cursor()) ?? 0;
+    expect(stuck).toBeGreaterThan(before);
+    expect(stuck).toBeLessThan(await fx.latestProviderEventId());
+
+    const later = new CommandProcessor(fx.commands.store, { now: () => new Date(Date.now() + 3 * 60_000) });
+    await otherInstance(fx.adapter, later).sync.sync('test-page-resume');
+    expect(await fx.cursor()).toBe(await fx.latestProviderEventId());
+    expect(await fx.eventTypes(first.pullId)).toEqual(['AchPullRequested', 'AchPullSubmitted', 'AchPullPending']);
+    expect(await fx.eventTypes(second.pullId)).toEqual(['AchPullRequested', 'AchPullSubmitted', 'AchPullPending']);
   });
 });

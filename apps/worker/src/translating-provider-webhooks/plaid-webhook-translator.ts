@@ -8,6 +8,7 @@ import { NonRetryableError, ReceivedWebhook } from '@payments/messaging';
 import { LinkSessionFinishedWebhook, parsePlaidWebhook, PlaidWebhook } from '@payments/providers/plaid';
 import { FIELD_CIPHER, FINGERPRINTER, PLAID_LINK } from '@payments/providers/nest/provider-tokens';
 import { BankTransferEventsSync } from './bank-transfer-events';
+import { PayoutRailsEventsSync } from './payout-rails-events';
 
 /** What the translator needs from the provider (the Plaid adapter in libs/providers implements it). */
 export interface LinkCompletionProvider {
@@ -45,6 +46,7 @@ const MIGRATIONS = [
  * token, reads the chosen account (mask, bank name) and completes the link; anything else fails it with the
  * provider's error as `lastError`. Event ids derive from the link token, so redeliveries change nothing.
  * BANK_TRANSFERS_EVENTS_UPDATE: syncs the bank transfer event feed into ACH pull outcomes (BankTransferEventsSync).
+ * PAYMENT_RAILS/PAYOUT_EVENTS_UPDATE: syncs the payment rails event feed into payout outcomes (PayoutRailsEventsSync).
  */
 @Injectable()
 export class PlaidWebhookTranslator {
@@ -58,6 +60,7 @@ export class PlaidWebhookTranslator {
     @Inject(FIELD_CIPHER) private readonly cipher: FieldCipher,
     @Inject(FINGERPRINTER) private readonly fingerprinter: Fingerprinter,
     private readonly bankTransferEvents: BankTransferEventsSync,
+    private readonly payoutRailsEvents: PayoutRailsEventsSync,
   ) {}
 
   private migrate(): Promise<void> {
@@ -83,8 +86,12 @@ export class PlaidWebhookTranslator {
         await this.linkSessionFinished(webhook, correlationId);
         return;
       case 'BANK_TRANSFERS.BANK_TRANSFERS_EVENTS_UPDATE':
-        // Carries no data: read the provider's event feed from our stored cursor.
-        await this.bankTransferEvents.sync(correlationId);
+        // Carries no data: read the provider's event feed from our stored cursor (unless a later run already did).
+        await this.bankTransferEvents.sync(correlationId, { arrivedAt: received.arrivedAt });
+        return;
+      case 'PAYMENT_RAILS.PAYOUT_EVENTS_UPDATE':
+        // Carries no data either: read the payment rails event feed from its own cursor.
+        await this.payoutRailsEvents.sync(correlationId);
         return;
       case 'OTHER':
         this.logger.log(`no translation for provider webhook ${webhook.webhookType}/${webhook.webhookCode} yet`);

@@ -3,14 +3,9 @@ import { Kafka } from 'kafkajs';
 import { ConsumerHandle, NonRetryableError, runConsumer, webhookFromMessage } from '@payments/messaging';
 import { ConsumerLagSource, KAFKA, nestMessagingLogger } from '@payments/infrastructure';
 import { PlaidWebhookTranslator } from './plaid-webhook-translator';
+import { WORKER_OPTIONS, WorkerOptions } from './worker-options';
 
-export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
-export interface WorkerOptions {
-  /** Prefix for Kafka topic and group names (isolates test runs or tenants on one cluster). */
-  kafkaTopicPrefix: string;
-  /** Attempts per webhook before it goes to the DLQ (default 8). */
-  maxAttempts?: number;
-}
+export { WORKER_OPTIONS, type WorkerOptions } from './worker-options';
 
 /**
  * The translator as a Kafka consumer group on `provider.webhooks`: offsets are committed only after the

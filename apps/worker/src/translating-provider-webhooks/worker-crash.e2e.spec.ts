@@ -118,7 +118,9 @@ describe('worker process killed between consuming and committing, then restarted
     pool = fx.pool;
     admin = createKafka({ brokers: testKafkaBrokers(), clientId: 'worker-crash-admin' }).admin();
     await admin.connect();
-    workerEnv = workerProcessEnv(service);
+    // One provider event per apply batch: the held stream's append (its event the feed's last) then waits alone, while
+    // every earlier settlement is appended and only the cursor, in the sync's open transaction, stays behind.
+    workerEnv = { ...workerProcessEnv(service), TRANSLATOR_APPLY_BATCH: '1' };
   }, 60_000);
 
   afterAll(async () => {
@@ -181,52 +183,44 @@ describe('worker process killed between consuming and committing, then restarted
   };
 
   /**
-   * Freezes the worker mid-sync and kills it there: waits for settlements appended past the committed cursor, takes
-   * an EXCLUSIVE lock on `events` (reads go on, appends wait), and when a backend waits on it while settlements are
-   * still ahead of the cursor, SIGKILLs the worker. If the moment passed (the sync committed first), it lets go and
-   * tries again. Returns what was in flight.
+   * Freezes the worker mid-sync and kills it there: an uncommitted row at the next revision of `heldStream` makes the
+   * worker's append to that stream wait (appends to other streams go on, the sync run cannot finish, so neither the
+   * provider cursor nor the Kafka offset is committed). Once every other pull's settlement is appended past the
+   * committed cursor and the held append is seen waiting, the worker is SIGKILLed. Returns what was in flight.
    */
   const killMidSync = async (
     worker: WorkerProcess,
+    heldStream: string,
+    trigger: () => Promise<unknown>,
   ): Promise<{ atKill: Progress; kafkaAtKill: KafkaPosition; providerEventsAtKill: number; attempts: number }> => {
-    const locker = await pool.connect();
+    const holder = await pool.connect();
     try {
-      for (let attempts = 1; ; attempts++) {
-        let seen: Progress;
-        for (;;) {
-          seen = await progress();
-          if (seen.settled >= PULLS) throw new Error(`every pull settled before the worker could be caught mid-sync (${attempts} attempts)`);
-          if (seen.settledPastCursor > 0) break;
-          if (!worker.alive) throw new Error(`worker died on its own:\n${worker.tail()}`);
-        }
-        await locker.query('BEGIN');
-        await locker.query('LOCK TABLE events IN EXCLUSIVE MODE');
-        let caught = false;
-        for (let i = 0; i < 50 && !caught; i++) {
-          const { rows } = await locker.query<{ waiting: string }>(
-            `SELECT count(*) AS waiting FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-              WHERE NOT l.granted AND c.relname = 'events' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      await holder.query('BEGIN');
+      const { rows } = await holder.query<{ revision: string }>('SELECT max(stream_revision) AS revision FROM events WHERE stream_id = $1', [heldStream]);
+      await holder.query(
+        `INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata) VALUES ($1, $2, gen_random_uuid(), 'TestHold', '{}', '{}')`,
+        [heldStream, Number(rows[0].revision) + 1],
+      );
+      await trigger();
+      const atKill = await waitFor(
+        'the other settlements appended past the committed cursor while the held append waits',
+        async () => {
+          const now = await progress();
+          if (now.settledPastCursor < PULLS - 1) return undefined;
+          const waiting = await pool.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid' AND database IS NULL`,
           );
-          if (Number(rows[0].waiting) > 0) {
-            const now = await progress();
-            if (now.settledPastCursor === 0) break;
-            caught = true;
-          } else {
-            await sleep(5);
-          }
-        }
-        if (caught) {
-          const atKill = await progress();
-          const kafkaAtKill = await kafkaPosition();
-          const providerEventsAtKill = await fx.latestProviderEventId();
-          await worker.kill();
-          await locker.query('COMMIT');
-          return { atKill, kafkaAtKill, providerEventsAtKill, attempts };
-        }
-        await locker.query('COMMIT');
-      }
+          return Number(waiting.rows[0].n) > 0 ? now : undefined;
+        },
+        worker,
+      );
+      const kafkaAtKill = await kafkaPosition();
+      const providerEventsAtKill = await fx.latestProviderEventId();
+      await worker.kill();
+      return { atKill, kafkaAtKill, providerEventsAtKill, attempts: 1 };
     } finally {
-      locker.release();
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
     }
   };
 
@@ -257,10 +251,21 @@ describe('worker process killed between consuming and committing, then restarted
     );
     expect(transfers.map((t) => t.aggregate_id).sort()).toEqual([...pullIds].sort());
 
-    // The provider posts every transfer at once: PULLS events, PULLS signed webhooks through Kafka to the worker.
-    const posted = Promise.all(transfers.map((t) => fx.simulate(t.provider_transfer_id, 'posted')));
-    const { atKill, kafkaAtKill, providerEventsAtKill, attempts } = await killMidSync(first);
-    await posted;
+    // The provider posts every transfer (webhooks held back), then one signed webhook goes through Kafka to the worker:
+    // its sync reads the PULLS events in one page and applies them one batch at a time, the last one's stream held.
+    const bankTransfers = service.sandbox?.get(BankTransfersService);
+    if (!bankTransfers) throw new Error('no provider-sandbox');
+    const webhookUrl = `${service.url}/webhooks/plaid`;
+    // Every PENDING-phase webhook handled and committed first: no other run may read the posted events.
+    await waitFor('the translator idle', async () => (await kafkaPosition()).uncommitted === 0, first);
+    bankTransfers.setWebhookUrl(null);
+    const held = transfers.find((t) => t.aggregate_id === pullIds[PULLS - 1])!;
+    await Promise.all(transfers.filter((t) => t !== held).map((t) => fx.simulate(t.provider_transfer_id, 'posted')));
+    await fx.simulate(held.provider_transfer_id, 'posted'); // the feed's last event
+    bankTransfers.setWebhookUrl(webhookUrl);
+    const { atKill, kafkaAtKill, providerEventsAtKill, attempts } = await killMidSync(first, `ach-pull-${held.aggregate_id}`, () =>
+      bankTransfers.fireWebhook(webhookUrl),
+    );
     expect(first.alive).toBe(false);
     expect((await first.exited).signal).toBe('SIGKILL');
 

@@ -1,4 +1,4 @@
-import { DomainError } from './domain-error';
+import { domainErrorOf } from '../testing/decider-spec';
 import {
   AmountIssue,
   CURRENCIES,
@@ -12,18 +12,8 @@ import {
   toMajorNumber,
 } from './money';
 
-function errorOf(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
-
 function expectInvalid(value: unknown, currency: Currency, issue: AmountIssue, field = 'amount'): void {
-  const error = errorOf(() => parseAmount(value, currency, { field }));
+  const error = domainErrorOf(() => parseAmount(value, currency, { field }));
   expect(error.reason).toBe('ErrorInvalidField');
   expect(error.category).toBe('CategoryValidationFailure');
   expect(error.details).toEqual([
@@ -127,7 +117,7 @@ describe('parseAmount', () => {
 
   it('reports a missing amount as ErrorMissingField', () => {
     for (const value of [undefined, null]) {
-      const error = errorOf(() => parseAmount(value, 'USD'));
+      const error = domainErrorOf(() => parseAmount(value, 'USD'));
       expect(error.reason).toBe('ErrorMissingField');
       expect(error.details).toContainEqual({ key: 'field', details: 'amount' });
     }
@@ -136,7 +126,7 @@ describe('parseAmount', () => {
   it('accepts zero only when asked to and honours a lower maximum', () => {
     expect(parseAmount('0.00', 'USD', { allowZero: true }).amountMinor).toBe(0n);
     expect(parseAmount('50.00', 'USD', { maxMinor: 5000n }).amountMinor).toBe(5000n);
-    expect(errorOf(() => parseAmount('50.01', 'USD', { maxMinor: 5000n })).details).toContainEqual({ key: 'issue', details: 'too_large' });
+    expect(domainErrorOf(() => parseAmount('50.01', 'USD', { maxMinor: 5000n })).details).toContainEqual({ key: 'issue', details: 'too_large' });
   });
 
   it('accepts exactly MAX_AMOUNT_MINOR and nothing above it', () => {
@@ -150,11 +140,11 @@ describe('parseCurrency', () => {
     expect(CURRENCIES).toHaveLength(20);
     for (const currency of CURRENCIES) expect(parseCurrency(currency)).toBe(currency);
     for (const bad of ['usd', 'CHF', '', 'US D', 840]) {
-      const error = errorOf(() => parseCurrency(bad));
+      const error = domainErrorOf(() => parseCurrency(bad));
       expect(error.reason).toBe('ErrorInvalidField');
       expect(error.details).toContainEqual({ key: 'issue', details: 'unsupported_currency' });
     }
-    expect(errorOf(() => parseCurrency(undefined)).reason).toBe('ErrorMissingField');
+    expect(domainErrorOf(() => parseCurrency(undefined)).reason).toBe('ErrorMissingField');
   });
 });
 

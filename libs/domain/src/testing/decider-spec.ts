@@ -17,14 +17,7 @@ export function deciderSpec<S, C, E>(decider: Decider<S, C, E>) {
               expect(run()).toEqual(expected);
             },
             thenThrows(reason: ErrorReason, issue?: string): void {
-              let caught: unknown;
-              try {
-                run();
-              } catch (error) {
-                caught = error;
-              }
-              expect(caught).toBeInstanceOf(DomainError);
-              const domainError = caught as DomainError;
+              const domainError = domainErrorOf(run);
               expect(domainError.reason).toBe(reason);
               if (issue) expect(domainError.details).toContainEqual({ key: 'issue', details: issue });
             },
@@ -33,4 +26,15 @@ export function deciderSpec<S, C, E>(decider: Decider<S, C, E>) {
       };
     },
   };
+}
+
+/** The DomainError `run` throws; fails the test if it throws nothing, and rethrows any other error. */
+export function domainErrorOf(run: () => unknown): DomainError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a DomainError');
 }

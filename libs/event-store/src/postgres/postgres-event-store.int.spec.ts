@@ -141,4 +141,43 @@ describe('PostgresEventStore', () => {
       actual: 0n,
     });
   });
+
+  it('appends to different streams requested together in one statement, each with its own outcome', async () => {
+    const store = open();
+    await store.ensureSchema();
+    const repeated = newEvent('Repeated');
+    await store.appendToStream('batch-existing', [newEvent('First')], { expectedRevision: 'no_stream' });
+    await store.appendToStream('batch-repeat', [repeated], { expectedRevision: 'no_stream' });
+
+    // Same turn of the event loop: 20 fresh streams, one stale expectation, one idempotent repeat.
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 20 }, (_, i) => store.appendToStream(`batch-${i}`, [newEvent('Made')], { expectedRevision: 'no_stream' })),
+      store.appendToStream('batch-existing', [newEvent('Stale')], { expectedRevision: 'no_stream' }),
+      store.appendToStream('batch-repeat', [repeated], { expectedRevision: 'no_stream' }),
+    ]);
+    const made = results.slice(0, 20).map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    expect(made.every((r) => r !== undefined && r.nextExpectedRevision === 0n)).toBe(true);
+    // One transaction wrote them all: they share the commit position (the writing transaction id).
+    expect(new Set(made.map((r) => r!.position.commit)).size).toBe(1);
+    expect(results[20]).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedVersionError' } });
+    expect(results[21]).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 0n } });
+    expect((await store.readStream('batch-existing')).map((e) => e.type)).toEqual(['First']);
+    expect(await store.readStream('batch-repeat')).toHaveLength(1);
+  });
+
+  it('retries each append of a shared statement on its own when the statement fails, so no caller sees another one\'s error', async () => {
+    const store = open();
+    await store.ensureSchema();
+    const shared = newEvent('SameId');
+    // The same event id in two streams at once: the unique index fails the shared statement; run alone, one of the
+    // two appends wins and the other gets the event-id conflict that a lone append would get.
+    const results = await Promise.allSettled([
+      store.appendToStream('dup-a', [shared], { expectedRevision: 'no_stream' }),
+      store.appendToStream('dup-b', [shared], { expectedRevision: 'no_stream' }),
+      store.appendToStream('dup-c', [newEvent('Innocent')], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(results[2]).toMatchObject({ status: 'fulfilled' });
+    expect(results.slice(0, 2).filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await store.readStream('dup-c')).toHaveLength(1);
+  });
 });

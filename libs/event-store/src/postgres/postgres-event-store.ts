@@ -47,6 +47,20 @@ export interface PostgresEventStoreOptions {
   ownsPool?: boolean;
 }
 
+interface PendingAppend {
+  values: (string | null)[];
+  resolve(row: AppendRow): void;
+  reject(error: unknown): void;
+}
+
+/** Most appends that share one statement. */
+const MAX_APPEND_BATCH = 100;
+/**
+ * Larger appends go alone: for them the server's work, not the round trip, is the cost, and separate statements run
+ * on several connections (server processes) in parallel where one shared statement would run on one.
+ */
+const MAX_SHARED_APPEND_BYTES = 16 * 1024;
+
 interface AppendRow extends QueryResultRow {
   status: 'ok' | 'idempotent' | 'event_id_conflict' | 'wrong_expected_version';
   revision: string | null;
@@ -131,6 +145,9 @@ export class PostgresEventStore implements EventStore {
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly sql: ReturnType<typeof statements>;
   private closed = false;
+  /** Appends waiting to share one statement (see appendBatched); at most one per stream. */
+  private appendQueue = new Map<string, PendingAppend>();
+  private appendFlushScheduled = false;
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = options.pool;
@@ -199,7 +216,9 @@ export class PostgresEventStore implements EventStore {
               if (result.rows[0]?.status === 'ok') await this.beforeCommit?.();
               return result.rows[0];
             })
-          : (await this.pool.query<AppendRow>({ ...this.sql.append, values })).rows[0];
+          : payload.length <= MAX_SHARED_APPEND_BYTES
+            ? await this.appendBatched(values)
+            : (await this.pool.query<AppendRow>({ ...this.sql.append, values })).rows[0];
       } catch (error) {
         const constraint = uniqueViolation(error);
         if (!constraint) throw error;
@@ -222,6 +241,74 @@ export class PostgresEventStore implements EventStore {
           throw new WrongExpectedVersionError(streamId, expected, row.actual === null ? 'no_stream' : BigInt(row.actual));
       }
     }
+  }
+
+  /**
+   * Appends to different streams requested in the same turn of the event loop (e.g. a translator applying a page of
+   * provider events) share ONE statement: `append_to_stream` once per stream, one round trip, one commit. Each
+   * stream's append is still decided on its own (a wrong expected version or an idempotent repeat is that append's
+   * row, not an error of the statement). If the shared statement fails (e.g. a unique violation from a race), every
+   * append in it is retried on its own, so each caller sees exactly what a lone append would have given it.
+   */
+  private appendBatched(values: (string | null)[]): Promise<AppendRow> {
+    const streamId = values[0] as string;
+    if (this.appendQueue.has(streamId)) {
+      // Two appends to one stream never share a statement: this one runs alone (its revision check decides).
+      return this.pool.query<AppendRow>({ ...this.sql.append, values }).then((r) => r.rows[0]);
+    }
+    return new Promise<AppendRow>((resolve, reject) => {
+      this.appendQueue.set(streamId, { values, resolve, reject });
+      if (this.appendQueue.size >= MAX_APPEND_BATCH) {
+        this.flushAppends();
+      } else if (!this.appendFlushScheduled) {
+        this.appendFlushScheduled = true;
+        setImmediate(() => this.flushAppends());
+      }
+    });
+  }
+
+  private flushAppends(): void {
+    this.appendFlushScheduled = false;
+    const batch = [...this.appendQueue.values()];
+    this.appendQueue = new Map();
+    this.runAppends(batch);
+  }
+
+  private runAppends(batch: PendingAppend[]): void {
+    const alone = (entry: PendingAppend): void => {
+      this.pool.query<AppendRow>({ ...this.sql.append, values: entry.values }).then(
+        (result) => entry.resolve(result.rows[0]),
+        (error: unknown) => entry.reject(error),
+      );
+    };
+    if (batch.length === 0) return;
+    if (batch.length === 1) {
+      alone(batch[0]);
+      return;
+    }
+    const column = (index: number) => batch.map((entry) => entry.values[index]);
+    this.pool.query<AppendRow & { i: string }>({ ...this.sql.appendMany, values: [column(0), column(1), column(2), column(3)] }).then(
+      (result) => {
+        if (result.rows.length !== batch.length) {
+          for (const entry of batch) entry.reject(new Error('append_to_stream: the shared statement returned fewer rows than appends'));
+          return;
+        }
+        for (const row of result.rows) batch[Number(row.i) - 1].resolve(row);
+      },
+      (error: unknown) => {
+        // The usual failure is one append losing a revision race (its INSERT hits the stream/revision key, which
+        // rolls back the whole statement): that one runs alone (and gets a lone append's outcome), the rest again
+        // together. Anything else: every append alone.
+        const culprit = streamOfRevisionConflict(error);
+        const index = culprit === undefined ? -1 : batch.findIndex((entry) => entry.values[0] === culprit);
+        if (index < 0) {
+          batch.forEach(alone);
+          return;
+        }
+        alone(batch[index]);
+        this.runAppends(batch.filter((_, i) => i !== index));
+      },
+    );
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -385,6 +472,14 @@ function expectation(expected: ExpectedRevision): [kind: string, revision: strin
   return [expected, null];
 }
 
+/** The stream named by a unique violation of the (stream_id, stream_revision) key, if that is what the error is. */
+function streamOfRevisionConflict(error: unknown): string | undefined {
+  if (uniqueViolation(error) === undefined) return undefined;
+  const detail = (error as { detail?: unknown }).detail;
+  const match = typeof detail === 'string' ? /^Key \(stream_id, stream_revision\)=\((.*), -?\d+\) already exists\.$/.exec(detail) : null;
+  return match ? match[1] : undefined;
+}
+
 function appendResult(row: AppendRow): AppendResult {
   if (row.revision === null || row.commit === null || row.prepare === null) {
     throw new Error(`append_to_stream returned an incomplete ${row.status} row`);
@@ -419,13 +514,21 @@ const EVENT_COLUMNS = `ev.global_position::text AS prepare, ev.tx_id::text AS co
   ev.stream_revision::text AS revision, ev.event_id::text AS id, ev.type, ev.data, ev.metadata, ev.recorded_at`;
 
 /** Named (prepared once per connection) statements for schema `s`. */
-function statements(s: string, schemaName: string): Record<'append' | 'conflict' | 'readStream' | 'lastEvent' | 'page', QueryConfig> {
+function statements(s: string, schemaName: string): Record<'append' | 'appendMany' | 'conflict' | 'readStream' | 'lastEvent' | 'page', QueryConfig> {
   return {
     append: {
       name: `es_append:${schemaName}`,
       text: `SELECT o_status AS status, o_revision::text AS revision, o_commit::text AS commit,
                     o_prepare::text AS prepare, o_actual::text AS actual
                FROM ${s}.append_to_stream($1, $2, $3::bigint, $4::jsonb)`,
+    },
+    appendMany: {
+      name: `es_append_many:${schemaName}`,
+      text: `SELECT a.i::text AS i, r.o_status AS status, r.o_revision::text AS revision, r.o_commit::text AS commit,
+                    r.o_prepare::text AS prepare, r.o_actual::text AS actual
+               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS a(stream_id, kind, revision, payload, i)
+              CROSS JOIN LATERAL ${s}.append_to_stream(a.stream_id, a.kind, a.revision, a.payload::jsonb) AS r
+              ORDER BY a.i`,
     },
     conflict: {
       name: `es_conflict:${schemaName}`,

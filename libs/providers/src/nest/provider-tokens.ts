@@ -4,3 +4,5 @@ export const PLAID_WEBHOOK_VERIFIER = Symbol('PLAID_WEBHOOK_VERIFIER');
 export const FIELD_CIPHER = Symbol('FIELD_CIPHER');
 export const FINGERPRINTER = Symbol('FINGERPRINTER');
 export const PLAID_BANK_TRANSFERS = Symbol('PLAID_BANK_TRANSFERS');
+/** SEPA, FPS and NGN payouts at the provider: a `PaymentRailsPayouts` (libs/providers/src/payment-rails). */
+export const PAYMENT_RAILS = Symbol('PAYMENT_RAILS');

@@ -135,6 +135,18 @@ export class PlaidBankTransferAdapter {
     return toTransfer(data.bank_transfer);
   }
 
+  /**
+   * Plaid's documented way to move money to an account that was never linked through Link: /bank_transfer/migrate_account
+   * turns an account and ABA routing number into an access token and account id usable with /bank_transfer/create only.
+   * Payouts use it for the recipient's account (each call creates a new Item: keep the result for retries).
+   */
+  async migrateAccount(input: { accountNumber: string; routingNumber: string; accountType: 'checking' | 'savings' }): Promise<{ accessToken: string; accountId: string }> {
+    const data = await callPlaid('bank_transfer/migrate_account', () =>
+      this.plaid.bankTransferMigrateAccount({ account_number: input.accountNumber, routing_number: input.routingNumber, account_type: input.accountType }),
+    );
+    return { accessToken: data.access_token, accountId: data.account_id };
+  }
+
   /** Refused by the provider (BANK_TRANSFER_NOT_CANCELLABLE) once the transfer is no longer cancellable. */
   async cancel(bankTransferId: string): Promise<void> {
     await callPlaid('bank_transfer/cancel', () => this.plaid.bankTransferCancel({ bank_transfer_id: bankTransferId }));

@@ -4,12 +4,11 @@
  * the event feed with after_id paging, request validation, signed BANK_TRANSFERS_EVENTS_UPDATE webhooks
  * verified with real keys, and auto-settlement.
  */
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BankTransferEventType, BankTransferNetwork, BankTransferType, PlaidApi } from 'plaid';
 import { systemClock } from '@payments/domain';
 import { BankTransfersService, createProviderSandboxApp } from '../../../../apps/provider-sandbox/src';
+import { WebhookReceiver } from '../../../../test/support/webhook-receiver';
 import { ProviderError } from '../provider-error';
 import { PlaidBankTransferAdapter, CreateBankTransferInput, ProviderBankTransferEvent } from './plaid-bank-transfer.adapter';
 import { createPlaidApi } from './plaid-client';
@@ -21,57 +20,13 @@ import { parsePlaidWebhook } from './plaid-webhook.parser';
 const CLIENT_ID = 'bt-client-id';
 const SECRET = 'bt-secret-do-not-log';
 
-interface ReceivedWebhook {
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-  path: string;
-}
-
-/** Records raw webhook bodies; answers 200. */
-class WebhookReceiver {
-  readonly received: ReceivedWebhook[] = [];
-  private server!: Server;
-  baseUrl = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        this.received.push({ headers: req.headers, raw: Buffer.concat(chunks), path: req.url ?? '' });
-        res.statusCode = 200;
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async waitFor(predicate: (all: ReceivedWebhook[]) => boolean, timeoutMs = 5_000): Promise<ReceivedWebhook[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.received)) {
-      if (Date.now() > deadline) throw new Error(`webhooks not received in time (got ${this.received.length})`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return this.received;
-  }
-
-  on(path: string): ReceivedWebhook[] {
-    return this.received.filter((w) => w.path === path);
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 interface Sandbox {
   app: NestFastifyApplication;
   plaid: PlaidApi;
   adapter: PlaidBankTransferAdapter;
 }
 
-async function startSandbox(bankTransfers: { webhookUrl?: string; autoSettleAfterMs?: number }): Promise<Sandbox> {
+async function startSandbox(bankTransfers: { webhookUrl?: string; autoSettleAfterMs?: number; webhookCoalesceMs?: number }): Promise<Sandbox> {
   const app = await createProviderSandboxApp({ clientId: CLIENT_ID, secret: SECRET, webhookRetry: { maxAttempts: 2, baseDelayMs: 50 }, bankTransfers });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -376,6 +331,27 @@ describe('Plaid bank transfers against provider-sandbox', () => {
       await receiver.waitFor(() => receiver.on('/moved').length === 1);
     } finally {
       sandbox.app.get(BankTransfersService).setWebhookUrl(`${receiver.baseUrl}/bank-transfers`);
+    }
+  });
+
+  it('with a coalescing window, sends one webhook for a burst of events and every event is in the feed', async () => {
+    const coalescing = await startSandbox({ webhookUrl: `${receiver.baseUrl}/coalesced`, webhookCoalesceMs: 300 });
+    try {
+      const baseUrl = (await coalescing.app.getUrl()).replace('[::1]', '127.0.0.1');
+      const account = await linkAccount(coalescing.plaid, baseUrl);
+      // The first event after a quiet window is announced at once.
+      await coalescing.adapter.createTransfer(debit({ accessToken: account.accessToken, accountId: account.accountId }));
+      await receiver.waitFor(() => receiver.on('/coalesced').length === 1);
+      // A burst within the window: one more webhook, at the window's end, standing for all of them.
+      for (let i = 0; i < 10; i++) await coalescing.adapter.createTransfer(debit({ accessToken: account.accessToken, accountId: account.accountId }));
+      expect(receiver.on('/coalesced')).toHaveLength(1);
+      await receiver.waitFor(() => receiver.on('/coalesced').length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(receiver.on('/coalesced')).toHaveLength(2);
+      const { events } = await coalescing.adapter.syncEvents({ afterId: 0 });
+      expect(events).toHaveLength(11);
+    } finally {
+      await coalescing.app.close();
     }
   });
 

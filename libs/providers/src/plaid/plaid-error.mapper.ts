@@ -27,31 +27,44 @@ export function toProviderError(err: unknown, operation: string): ProviderError 
   }
   const { response } = err;
   if (!response) {
-    const timedOut = err.code !== undefined && TIMEOUT_CODES.has(err.code);
-    return new ProviderError({
-      code: timedOut ? 'PROVIDER_TIMEOUT' : 'PROVIDER_UNREACHABLE',
-      message: `${operation}: provider ${timedOut ? 'timed out' : 'could not be reached'}${err.code ? ` (${err.code})` : ''}`,
-      httpStatus: timedOut ? 504 : 503,
-      retryable: true,
-    });
+    return providerUnreachableError(operation, err.code !== undefined && TIMEOUT_CODES.has(err.code), err.code);
   }
-  const data = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as Record<string, unknown>;
+  return providerErrorFromResponse(operation, response.status, response.data);
+}
+
+/** No answer from the provider: PROVIDER_TIMEOUT (504) or PROVIDER_UNREACHABLE (503), both retryable. */
+export function providerUnreachableError(operation: string, timedOut: boolean, detail?: string): ProviderError {
+  return new ProviderError({
+    code: timedOut ? 'PROVIDER_TIMEOUT' : 'PROVIDER_UNREACHABLE',
+    message: `${operation}: provider ${timedOut ? 'timed out' : 'could not be reached'}${detail ? ` (${detail})` : ''}`,
+    httpStatus: timedOut ? 504 : 503,
+    retryable: true,
+  });
+}
+
+/**
+ * A provider's non-2xx answer as a ProviderError: Plaid's error body (error_type, error_code, error_message,
+ * display_message, request_id) when it sent one, else PROVIDER_BAD_RESPONSE. Shared by the SDK calls and the
+ * plain-HTTP payment rails client.
+ */
+export function providerErrorFromResponse(operation: string, status: number, body: unknown): ProviderError {
+  const data = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const code = asString(data['error_code']);
   if (!code) {
     return new ProviderError({
       code: 'PROVIDER_BAD_RESPONSE',
-      message: `${operation}: provider answered HTTP ${response.status} without a Plaid error body`,
-      httpStatus: response.status,
+      message: `${operation}: provider answered HTTP ${status} without a Plaid error body`,
+      httpStatus: status,
     });
   }
   return new ProviderError({
     code,
     message: `${operation}: ${asString(data['error_message']) ?? code}`,
-    httpStatus: response.status,
+    httpStatus: status,
     type: asString(data['error_type']),
     displayMessage: asString(data['display_message']),
     requestId: asString(data['request_id']),
-    retryable: response.status >= 500 || data['error_type'] === 'RATE_LIMIT_EXCEEDED' || data['error_type'] === 'API_ERROR',
+    retryable: status >= 500 || data['error_type'] === 'RATE_LIMIT_EXCEEDED' || data['error_type'] === 'API_ERROR',
   });
 }
 

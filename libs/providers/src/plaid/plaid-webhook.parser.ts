@@ -36,6 +36,17 @@ export interface BankTransfersEventsUpdateWebhook {
   body: Record<string, unknown>;
 }
 
+/**
+ * The provider's payment rails (SEPA, FPS, NGN payouts) recorded new payout events. Like BANK_TRANSFERS_EVENTS_UPDATE
+ * it carries no data: the consumer calls /payment_rails/event/sync from its cursor.
+ */
+export interface PayoutEventsUpdateWebhook {
+  kind: 'PAYMENT_RAILS.PAYOUT_EVENTS_UPDATE';
+  webhookType: 'PAYMENT_RAILS';
+  webhookCode: 'PAYOUT_EVENTS_UPDATE';
+  body: Record<string, unknown>;
+}
+
 /** Any other webhook: kept so the receiver can still publish it (or drop it) deliberately. */
 export interface OtherPlaidWebhook {
   kind: 'OTHER';
@@ -45,7 +56,7 @@ export interface OtherPlaidWebhook {
   body: Record<string, unknown>;
 }
 
-export type PlaidWebhook = LinkSessionFinishedWebhook | BankTransfersEventsUpdateWebhook | OtherPlaidWebhook;
+export type PlaidWebhook = LinkSessionFinishedWebhook | BankTransfersEventsUpdateWebhook | PayoutEventsUpdateWebhook | OtherPlaidWebhook;
 
 export class PlaidWebhookParseError extends Error {
   override readonly name = 'PlaidWebhookParseError';
@@ -56,6 +67,9 @@ export class PlaidWebhookParseError extends Error {
  * cursor, so all of them share one key (one partition, in order).
  */
 export const BANK_TRANSFERS_KAFKA_KEY = 'plaid:bank_transfers';
+
+/** PAYOUT_EVENTS_UPDATE: one global payout event cursor as well, so one key (one partition, in order). */
+export const PAYMENT_RAILS_KAFKA_KEY = 'plaid:payment_rails';
 
 const str = (body: Record<string, unknown>, field: string): string => {
   const value = body[field];
@@ -119,6 +133,9 @@ export function parsePlaidWebhook(input: Buffer | string | unknown): PlaidWebhoo
   if (webhookType === 'BANK_TRANSFERS' && webhookCode === 'BANK_TRANSFERS_EVENTS_UPDATE') {
     return { kind: 'BANK_TRANSFERS.BANK_TRANSFERS_EVENTS_UPDATE', webhookType, webhookCode, body };
   }
+  if (webhookType === 'PAYMENT_RAILS' && webhookCode === 'PAYOUT_EVENTS_UPDATE') {
+    return { kind: 'PAYMENT_RAILS.PAYOUT_EVENTS_UPDATE', webhookType, webhookCode, body };
+  }
   const itemId = typeof body['item_id'] === 'string' ? body['item_id'] : null;
   return { kind: 'OTHER', webhookType, webhookCode, itemId, body };
 }
@@ -130,6 +147,8 @@ export function plaidWebhookKafkaKey(webhook: PlaidWebhook): string {
       return webhook.linkToken;
     case 'BANK_TRANSFERS.BANK_TRANSFERS_EVENTS_UPDATE':
       return BANK_TRANSFERS_KAFKA_KEY;
+    case 'PAYMENT_RAILS.PAYOUT_EVENTS_UPDATE':
+      return PAYMENT_RAILS_KAFKA_KEY;
     case 'OTHER':
       return webhook.itemId ?? `plaid:${webhook.webhookType}:${webhook.webhookCode}`;
     default: {

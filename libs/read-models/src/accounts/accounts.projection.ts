@@ -1,9 +1,9 @@
 import { PoolClient } from 'pg';
-import { AccountEvent } from '@payments/domain';
+import { AccountEvent, Currency, formatMinor } from '@payments/domain';
 import { RecordedEvent } from '@payments/event-store';
 import { occurredAt, Projection } from '../projections/projection';
 
-/** A user's accounts (one per currency). Balances arrive with the ledger (issue 4). */
+/** A user's accounts (one per currency). Their balances are the account-balances projection's. */
 export const accountsProjection: Projection = {
   name: 'accounts',
   tables: ['accounts'],
@@ -48,6 +48,20 @@ export interface AccountView {
   created_at: string;
 }
 
+/**
+ * Balances as decimal strings in major units ("100.00"): posted (settled), pending (inbound credits on their way minus
+ * active holds) and available (posted minus active holds). `overdrawn`: posted is below zero (a return came after
+ * the money was spent).
+ */
+export interface AccountBalancesView {
+  posted: string;
+  pending: string;
+  available: string;
+  overdrawn: boolean;
+}
+
+export type AccountWithBalancesView = AccountView & { balances: AccountBalancesView };
+
 type Row = { account_uuid: string; user_id: string; currency: string; account_type: string; status: string; created_at: Date };
 const toView = (r: Row): AccountView => ({
   account_uuid: r.account_uuid,
@@ -57,9 +71,21 @@ const toView = (r: Row): AccountView => ({
   created_at: r.created_at.toISOString(),
 });
 
-export async function listAccounts(db: Pick<PoolClient, 'query'>, userId: string): Promise<AccountView[]> {
-  const { rows } = await db.query<Row>('SELECT * FROM accounts WHERE user_id = $1 ORDER BY currency', [userId]);
-  return rows.map(toView);
+type BalanceRow = Row & { posted_minor: string | null; pending_minor: string | null; available_minor: string | null; overdrawn: boolean | null };
+const toBalancesView = (r: BalanceRow): AccountBalancesView => {
+  const format = (minor: string | null) => formatMinor(BigInt(minor ?? '0'), r.currency as Currency);
+  return { posted: format(r.posted_minor), pending: format(r.pending_minor), available: format(r.available_minor), overdrawn: r.overdrawn ?? false };
+};
+
+/** The user's accounts with their balances (zero until the balances projection has seen the account). */
+export async function listAccounts(db: Pick<PoolClient, 'query'>, userId: string): Promise<AccountWithBalancesView[]> {
+  const { rows } = await db.query<BalanceRow>(
+    `SELECT a.*, b.posted_minor, b.pending_minor, b.available_minor, b.overdrawn
+       FROM accounts a LEFT JOIN account_balances b ON b.account_uuid = a.account_uuid
+      WHERE a.user_id = $1 ORDER BY a.currency`,
+    [userId],
+  );
+  return rows.map((r) => ({ ...toView(r), balances: toBalancesView(r) }));
 }
 
 /** Any account by id, with its owner (callers decide what another user's account means). */

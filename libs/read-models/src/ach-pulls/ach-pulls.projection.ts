@@ -1,7 +1,7 @@
 import { PoolClient } from 'pg';
 import { AchPullEvent, Currency, formatMinor } from '@payments/domain';
 import { RecordedEvent } from '@payments/event-store';
-import { occurredAt, Projection } from '../projections/projection';
+import { isoOrNull, occurredAt, Projection } from '../projections/projection';
 
 /** One row per ACH pull: status, amounts, provider transfer, failure or return reason and lifecycle times. */
 export const achPullsProjection: Projection = {
@@ -107,7 +107,6 @@ export interface AchPullView {
 
 type Row = Record<string, unknown> & { amount_minor: string; currency: string };
 
-const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
 function toView(r: Row): AchPullView {
   return {
@@ -118,12 +117,12 @@ function toView(r: Row): AchPullView {
     source_account_mask: (r.source_account_mask as string | null) ?? null,
     failure_reason: r.failure_code ? { code: String(r.failure_code), description: String(r.failure_description ?? '') } : null,
     cancel_requested: Boolean(r.cancel_requested),
-    created_at: iso(r.created_at) ?? '',
-    updated_at: iso(r.updated_at) ?? '',
-    settled_at: iso(r.settled_at),
-    failed_at: iso(r.failed_at),
-    returned_at: iso(r.returned_at),
-    cancelled_at: iso(r.cancelled_at),
+    created_at: isoOrNull(r.created_at) ?? '',
+    updated_at: isoOrNull(r.updated_at) ?? '',
+    settled_at: isoOrNull(r.settled_at),
+    failed_at: isoOrNull(r.failed_at),
+    returned_at: isoOrNull(r.returned_at),
+    cancelled_at: isoOrNull(r.cancelled_at),
   };
 }
 

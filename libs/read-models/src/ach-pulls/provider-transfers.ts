@@ -59,3 +59,58 @@ export async function findProviderTransfer(db: Pick<PoolClient, 'query'>, provid
   );
   return rows[0] ? { kind: rows[0].kind, aggregateId: rows[0].aggregate_id, streamId: rows[0].stream_id } : undefined;
 }
+
+/** The owners of many provider transfers in one query; transfers not recorded are absent from the map. */
+export async function findProviderTransfers(
+  db: Pick<PoolClient, 'query'>,
+  provider: string,
+  providerTransferIds: readonly string[],
+): Promise<Map<string, ProviderTransferRef>> {
+  const found = new Map<string, ProviderTransferRef>();
+  if (providerTransferIds.length === 0) return found;
+  const { rows } = await db.query<{ provider_transfer_id: string; kind: ProviderTransferRef['kind']; aggregate_id: string; stream_id: string }>(
+    'SELECT provider_transfer_id, kind, aggregate_id, stream_id FROM provider_transfers WHERE provider = $1 AND provider_transfer_id = ANY($2::text[])',
+    [provider, [...new Set(providerTransferIds)]],
+  );
+  for (const row of rows) found.set(row.provider_transfer_id, { kind: row.kind, aggregateId: row.aggregate_id, streamId: row.stream_id });
+  return found;
+}
+
+/** What a run over a provider feed returns: its outcome, and the error that ended it early, if any. */
+export interface FeedRun<T> {
+  result: T;
+  /** Rethrown by the caller after the commit: the progress made before it is kept. */
+  failure?: Error;
+}
+
+/**
+ * Runs `run` in one transaction holding the feed's row of `provider_event_cursors` locked (created at 0 the first
+ * time), so runs over one feed never overlap on any number of instances. `run` gets the stored `after_id` and moves
+ * it with {@link advanceFeedCursor}; the transaction commits also when the run reports a failure (events before it
+ * were applied), and rolls back only when `run` itself throws. A connection that cannot roll back is dropped.
+ */
+export async function withLockedFeedCursor<T>(pool: Pool, feed: string, run: (client: PoolClient, afterId: number) => Promise<FeedRun<T>>): Promise<FeedRun<T>> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('INSERT INTO provider_event_cursors (feed, after_id) VALUES ($1, 0) ON CONFLICT (feed) DO NOTHING', [feed]);
+    const { rows } = await client.query<{ after_id: string }>('SELECT after_id FROM provider_event_cursors WHERE feed = $1 FOR UPDATE', [feed]);
+    const outcome = await run(client, Number(rows[0].after_id));
+    await client.query('COMMIT');
+    return outcome;
+  } catch (error) {
+    broken = await client.query('ROLLBACK').then(
+      () => undefined,
+      (rollbackError: unknown) => rollbackError as Error,
+    );
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Moves a feed's cursor inside its {@link withLockedFeedCursor} transaction. */
+export async function advanceFeedCursor(client: Pick<PoolClient, 'query'>, feed: string, afterId: number): Promise<void> {
+  await client.query('UPDATE provider_event_cursors SET after_id = $2, updated_at = now() WHERE feed = $1', [feed, afterId]);
+}

@@ -98,4 +98,51 @@ describe('projection engine', () => {
     expect(await applied()).toBe(before + 1);
     expect((await customers()).map((r) => r.user_id)).toContain('while-down');
   });
+
+  it('applies a burst in a few transactions, and a projection whose write fails holds only itself back', async () => {
+    await runner.stop();
+    // A projection over the same events that fails on one customer until the fault is cleared.
+    let faulty = true;
+    const fragile = {
+      ...customersProjection,
+      name: 'customers-fragile',
+      tables: [],
+      migrations: [],
+      apply: async (client: Parameters<typeof customersProjection.apply>[0], event: RecordedEvent) => {
+        if (faulty && (event.data as { customer_id?: string }).customer_id === 'burst-7') throw new Error('fragile projection: boom');
+        await client.query('SELECT 1');
+      },
+    };
+    const transactions = async () =>
+      Number((await pool.query(`SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`)).rows[0].xact_commit);
+    const applied = async (name: string) =>
+      Number((await pool.query('SELECT events_applied FROM projection_checkpoints WHERE projection = $1', [name])).rows[0]?.events_applied ?? 0);
+
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.appendToStream(customerStreamId(`burst-${i}`), [registered(`burst-${i}`)])));
+    const last = await store.appendToStream(customerStreamId('burst-last'), [registered('burst-last')]);
+    const customersBefore = await applied('customers');
+    const before = await transactions();
+    const logged: string[] = [];
+    runner = new ProjectionRunner(store, pool, [customersProjection, bankLinksProjection, fragile], {
+      retryDelayMs: 100,
+      logger: { log: () => undefined, error: (message) => logged.push(message) },
+    });
+    await runner.start();
+
+    // The healthy projection catches up on the whole burst although the fragile one keeps failing.
+    const deadline = Date.now() + 10_000;
+    while ((await applied('customers')) < customersBefore + 101 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await applied('customers')).toBe(customersBefore + 101);
+    // 101 events in far fewer commits than one per event (checkpoint reads and the fragile retries included).
+    expect((await transactions()) - before).toBeLessThan(60);
+    expect(await readCheckpoint(pool, 'customers')).toEqual(last.position);
+    // The fragile projection stopped before burst-7 (all or nothing per run) and keeps retrying.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logged.some((m) => m.includes('customers-fragile failed'))).toBe(true);
+    expect(await applied('customers-fragile')).toBeLessThan(101);
+
+    faulty = false;
+    await runner.waitFor(last.position);
+    expect(await readCheckpoint(pool, 'customers-fragile')).toEqual(last.position);
+  });
 });

@@ -29,18 +29,32 @@ export async function migrateProjections(pool: Pool, projections: Projection[]):
  * skipped: applying an event twice changes nothing. Returns whether it was applied.
  */
 export async function applyEvent(pool: Pool, projection: Projection, event: RecordedEvent): Promise<boolean> {
+  return (await applyEvents(pool, projection, [event])).length > 0;
+}
+
+/**
+ * Applies a run of events (in global order) in ONE transaction with one checkpoint write: the same guarantees as
+ * {@link applyEvent} (locked checkpoint; events at or below it skipped; all or nothing), one commit for the run.
+ * Events the projection's filter does not match are skipped. Returns the events applied.
+ */
+export async function applyEvents(pool: Pool, projection: Projection, events: RecordedEvent[]): Promise<RecordedEvent[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const checkpoint = await lockCheckpoint(client, projection.name);
-    if (comparePositions(event.position, checkpoint) <= 0) {
-      await client.query('ROLLBACK');
-      return false;
+    const applied: RecordedEvent[] = [];
+    for (const event of events) {
+      if (comparePositions(event.position, checkpoint) <= 0 || !matches(projection, event)) continue;
+      await projection.apply(client, event);
+      applied.push(event);
     }
-    if (matches(projection, event)) await projection.apply(client, event);
-    await writeCheckpoint(client, projection.name, event.position, 1);
+    if (applied.length === 0) {
+      await client.query('ROLLBACK');
+      return applied;
+    }
+    await writeCheckpoint(client, projection.name, applied[applied.length - 1].position, applied.length);
     await client.query('COMMIT');
-    return true;
+    return applied;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -56,10 +70,24 @@ function matches(projection: Projection, event: RecordedEvent): boolean {
   return true;
 }
 
-/** Runs each projection as a subscription from its stored checkpoint; restarts a failed one after a delay. */
+/** A projection fed by a shared subscription: events at or before `from` (its checkpoint then) are already in. */
+interface Member {
+  projection: Projection;
+  from: Position;
+  batcher: ProjectionBatcher;
+  failed: boolean;
+}
+
+/**
+ * Runs the projections from their stored checkpoints on ONE shared subscription (from the oldest checkpoint; each
+ * projection skips what it already has), so adding a projection does not add a reader polling the log. A projection
+ * whose write fails leaves the shared subscription (the others go on) and is restarted on its own from its
+ * checkpoint after a delay; if the shared subscription itself fails, every projection on it is restarted.
+ */
 export class ProjectionRunner {
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscriptions = new Set<Subscription>();
   private readonly lastApplied = new Map<string, { position: Position; at: Date }>();
+  private readonly batchers = new Map<string, ProjectionBatcher>();
   private stopped = false;
 
   constructor(
@@ -71,29 +99,63 @@ export class ProjectionRunner {
 
   async start(): Promise<void> {
     await migrateProjections(this.pool, this.projections);
-    for (const projection of this.projections) await this.subscribe(projection);
+    if (this.projections.length > 0) await this.subscribe(this.projections);
   }
 
-  private async subscribe(projection: Projection): Promise<void> {
+  private async subscribe(projections: Projection[]): Promise<void> {
     if (this.stopped) return;
-    const from = await readCheckpoint(this.pool, projection.name);
-    // No store-side filter: every event moves the projection's "seen" position (so `waitFor` knows it is caught
+    const members: Member[] = [];
+    for (const projection of projections) {
+      const member: Member = {
+        projection,
+        from: await readCheckpoint(this.pool, projection.name),
+        failed: false,
+        batcher: new ProjectionBatcher(this.pool, projection, {
+          onApplied: (event) => this.options.onApplied?.(projection.name, event),
+          onSeen: (position) => this.lastApplied.set(projection.name, { position, at: new Date() }),
+          onFailed: (error) => leave(member, error),
+        }),
+      };
+      members.push(member);
+      this.batchers.set(projection.name, member.batcher);
+    }
+    const from = members.map((m) => m.from).reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+    // No store-side filter: every event moves each projection's "seen" position (so `waitFor` knows it is caught
     // up even when recent events are not its own); only matching events touch its tables and checkpoint.
     const subscription = this.store.subscribeToAll({ fromPosition: from }, async (event) => {
-      if (matches(projection, event)) {
-        await applyEvent(this.pool, projection, event);
-        this.options.onApplied?.(projection.name, event);
+      const adds: Promise<void>[] = [];
+      for (const member of members) {
+        if (member.failed || comparePositions(event.position, member.from) <= 0) continue;
+        // A failed write is handled by `leave` (through onFailed); it must not end the others' subscription.
+        adds.push(member.batcher.add(event, matches(member.projection, event)).catch(() => undefined));
       }
-      this.lastApplied.set(projection.name, { position: event.position, at: new Date() });
+      await Promise.all(adds);
     });
-    this.subscriptions.set(projection.name, subscription);
+    this.subscriptions.add(subscription);
+
+    const restartLater = (restart: Projection[]): void => {
+      setTimeout(() => void this.subscribe(restart).catch(() => undefined), this.options.retryDelayMs ?? 1000);
+    };
+    const leave = (member: Member, error: Error): void => {
+      if (member.failed || this.stopped) return;
+      member.failed = true;
+      member.batcher.discard();
+      this.options.logger?.error(`projection ${member.projection.name} failed, restarting from checkpoint: ${error.message}`, error.stack);
+      restartLater([member.projection]);
+    };
     subscription.done.then(
-      () => undefined,
+      () => this.subscriptions.delete(subscription),
       (error: unknown) => {
+        this.subscriptions.delete(subscription);
         if (this.stopped) return;
+        const healthy = members.filter((m) => !m.failed);
+        for (const member of healthy) {
+          member.failed = true;
+          member.batcher.discard();
+        }
         const err = error as Error;
-        this.options.logger?.error(`projection ${projection.name} failed, restarting from checkpoint: ${err.message}`, err.stack);
-        setTimeout(() => void this.subscribe(projection).catch(() => undefined), this.options.retryDelayMs ?? 1000);
+        this.options.logger?.error(`projection subscription failed, restarting ${healthy.map((m) => m.projection.name).join(', ')}: ${err.message}`, err.stack);
+        if (healthy.length > 0) restartLater(healthy.map((m) => m.projection));
       },
     );
   }
@@ -144,7 +206,87 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.subscriptions.values()].map((s) => s.stop()));
+    // What was delivered before the stop is still written (or the stored checkpoint re-delivers it next time).
+    await Promise.all([...this.batchers.values()].map((b) => b.drain().catch(() => undefined)));
     this.subscriptions.clear();
+    this.batchers.clear();
+  }
+}
+
+/** Flush a projection's buffer once it holds this many events, even while more are being delivered. */
+const MAX_BATCH = 250;
+
+/**
+ * Buffers the events a subscription delivers and applies them in runs ({@link applyEvents}: one transaction, one
+ * checkpoint write per run) instead of one transaction per event. A run is flushed as soon as the delivering loop
+ * yields (it fetches the next page, or waits for new events), or when {@link MAX_BATCH} events are buffered; the
+ * delivery then waits for that flush (backpressure). Durability is unchanged: the stored checkpoint moves only with
+ * the rows, so a crash or a failed flush re-delivers from it (the runner restarts the subscription there).
+ * "Seen" positions move only once everything before them is written, so `waitFor` never reports a row that is
+ * not there yet.
+ */
+class ProjectionBatcher {
+  private buffer: { event: RecordedEvent; matches: boolean }[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  private failed = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly projection: Projection,
+    private readonly hooks: { onApplied(event: RecordedEvent): void; onSeen(position: Position): void; onFailed(error: Error): void },
+  ) {}
+
+  async add(event: RecordedEvent, matches: boolean): Promise<void> {
+    if (this.failed) throw new Error(`projection ${this.projection.name}: an earlier batch failed`);
+    if (!matches && this.buffer.length === 0) {
+      // Nothing of ours is waiting to be written: a foreign event is seen at once, with no database work.
+      this.hooks.onSeen(event.position);
+      return;
+    }
+    this.buffer.push({ event, matches });
+    if (this.buffer.length >= MAX_BATCH) {
+      await this.flush();
+      return;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush().catch(() => undefined));
+    }
+  }
+
+  /** Writes what is buffered (after any flush in flight). Rejects if the write failed. */
+  drain(): Promise<void> {
+    return this.flush();
+  }
+
+  /** Drops what is buffered (after a failure the subscription restarts from the stored checkpoint). */
+  discard(): void {
+    this.buffer = [];
+  }
+
+  private flush(): Promise<void> {
+    const run = this.flushing.then(async () => {
+      this.scheduled = false;
+      const batch = this.buffer;
+      this.buffer = [];
+      if (batch.length === 0 || this.failed) return;
+      try {
+        const applied = await applyEvents(
+          this.pool,
+          this.projection,
+          batch.filter((item) => item.matches).map((item) => item.event),
+        );
+        for (const event of applied) this.hooks.onApplied(event);
+        this.hooks.onSeen(batch[batch.length - 1].event.position);
+      } catch (error) {
+        this.failed = true;
+        this.hooks.onFailed(error as Error);
+        throw error;
+      }
+    });
+    this.flushing = run.catch(() => undefined);
+    return run;
   }
 }
 

@@ -21,3 +21,6 @@ export function occurredAt(event: RecordedEvent): Date {
   const at = event.metadata.occurred_at;
   return typeof at === 'string' ? new Date(at) : event.recordedAt;
 }
+
+/** A timestamptz column as an ISO-8601 string for views, or null when unset. */
+export const isoOrNull = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);

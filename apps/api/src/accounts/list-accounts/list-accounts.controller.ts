@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Pool } from 'pg';
-import { AccountView, listAccounts, PG_POOL } from '@payments/read-models';
+import { AccountWithBalancesView, listAccounts, PG_POOL } from '@payments/read-models';
 import { UserId } from '../../platform';
 
 @ApiTags('accounts')
@@ -11,8 +11,8 @@ export class ListAccountsController {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   @Get()
-  @ApiOperation({ summary: 'The user\'s accounts (balances come with the ledger).' })
-  list(@UserId() userId: string): Promise<AccountView[]> {
+  @ApiOperation({ summary: 'The user\'s accounts with posted, pending and available balances (decimal strings).' })
+  list(@UserId() userId: string): Promise<AccountWithBalancesView[]> {
     return listAccounts(this.pool, userId);
   }
 }

@@ -1,7 +1,8 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { DomainError } from '@payments/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
+import { FINGERPRINTER } from '@payments/providers/nest/provider-tokens';
+import type { Fingerprinter } from '@payments/security';
 import type { Logger } from 'pino';
 import { Observable, catchError, from, mergeMap, of, switchMap, throwError } from 'rxjs';
 import { toErrorResponse } from '../errors/error-response';
@@ -16,11 +17,25 @@ export const IDEMPOTENCY_REPLAYED_HEADER = 'Idempotency-Replayed';
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_KEY_LENGTH = 255;
 
-/** sha256 over method, path (with query), X-User-Id and the canonical JSON body. */
-export function idempotencyRequestHash(request: Pick<FastifyRequest, 'method' | 'url' | 'headers' | 'body'>): string {
+/** Purpose label of the idempotency request fingerprint (keeps it apart from every other keyed fingerprint). */
+export const IDEMPOTENCY_REQUEST_PURPOSE = 'idempotency-request';
+
+/**
+ * What the stored request fingerprint covers: method, path (with query), X-User-Id and the canonical JSON body.
+ * The body may hold an account number, so this text itself is never stored.
+ */
+export function idempotencyRequestMaterial(request: Pick<FastifyRequest, 'method' | 'url' | 'headers' | 'body'>): string {
   const userId = request.headers[USER_ID_HEADER];
-  const material = canonicalJson({ method: request.method, path: request.url, user_id: typeof userId === 'string' ? userId : null, body: request.body ?? null });
-  return createHash('sha256').update(material).digest('hex');
+  return canonicalJson({ method: request.method, path: request.url, user_id: typeof userId === 'string' ? userId : null, body: request.body ?? null });
+}
+
+/**
+ * The keyed HMAC (FINGERPRINTER, purpose `idempotency-request`) of the request material: tells a retry from a
+ * different request under the same key, yet a short account number in the body cannot be brute-forced from the
+ * stored value without the fingerprint key (an unkeyed sha256 could be).
+ */
+export function idempotencyRequestFingerprint(fingerprinter: Fingerprinter, request: Pick<FastifyRequest, 'method' | 'url' | 'headers' | 'body'>): string {
+  return fingerprinter.fingerprint(IDEMPOTENCY_REQUEST_PURPOSE, idempotencyRequestMaterial(request));
 }
 
 /** Reads and checks the Idempotency-Key header (1-255 printable ASCII characters); undefined if absent. */
@@ -39,7 +54,7 @@ function isStorableError(error: DomainError, status: number): boolean {
 }
 
 /**
- * Idempotency-Key on POST/PUT/PATCH/DELETE, scoped to the calling API key (ARCHITECTURE §8):
+ * Idempotency-Key on POST/PUT/PATCH/DELETE, scoped to the calling API key (ARCHITECTURE §8; needs FINGERPRINTER):
  * first request claims the key; a repeat with the same request gets the stored status and body with
  * `Idempotency-Replayed: true`; a different request under the same key → 422
  * ErrorIdempotencyKeyReused; a repeat while the first runs → 409 ErrorIdempotencyKeyInFlight.
@@ -52,6 +67,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @Inject(PLATFORM_OPTIONS) private readonly options: ResolvedPlatformOptions,
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
     private readonly metrics: MetricsService,
+    @Inject(FINGERPRINTER) private readonly fingerprinter: Fingerprinter,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -74,7 +90,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       this.store.claim({
         apiKeyId,
         key: idempotencyKey,
-        requestHash: idempotencyRequestHash(request),
+        requestHash: idempotencyRequestFingerprint(this.fingerprinter, request),
         ttlHours: this.options.idempotencyTtlHours,
         inFlightTimeoutSeconds: this.options.idempotencyInFlightTimeoutSeconds,
       }),

@@ -12,6 +12,7 @@ export type ClaimOutcome =
 export interface ClaimRequest {
   apiKeyId: string;
   key: string;
+  /** The request's keyed fingerprint (idempotencyRequestFingerprint), stored in `request_hash`; never the body. */
   requestHash: string;
   ttlHours: number;
   inFlightTimeoutSeconds: number;

@@ -2,16 +2,16 @@ export const REDACTED = '[REDACTED]';
 
 /**
  * Keys whose values never reach a log line: credentials (authorization headers, API keys, secrets,
- * passwords, anything *_token / *_secret) and bank data (account and routing numbers).
+ * passwords, anything *_token / *_secret) and bank data (account and routing numbers, IBANs, sort codes).
  */
-const SENSITIVE_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|apikey|plaid-secret|secret|client[-_]?secret|password|passwd|account[-_]?number|routing[-_]?number|iban|access[-_]?token|public[-_]?token|.*[-_]token|.*[-_]secret|.*Token|.*Secret)$/i;
+const SENSITIVE_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|apikey|plaid-secret|secret|client[-_]?secret|password|passwd|account[-_]?number|routing[-_]?number|iban|sort[-_]?code|access[-_]?token|public[-_]?token|.*[-_]token|.*[-_]secret|.*Token|.*Secret)$/i;
 
 /** Strings that carry a credential inline: our API keys, bearer headers, JSON fragments of a request body. */
 const INLINE_PATTERNS: [RegExp, string][] = [
   [/pk_[A-Za-z0-9_-]{43}/g, REDACTED],
   [/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   [
-    /("(?:[a-z_]*_token|secret|client_secret|password|account_number|routing_number|access_token|public_token|authorization)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
+    /("(?:[a-z_]*_token|secret|client_secret|password|account_number|routing_number|iban|sort_code|access_token|public_token|authorization)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
     `$1"${REDACTED}"`,
   ],
   [/((?:access|public|processor)-(?:sandbox|development|production)-)[A-Za-z0-9-]+/g, `$1${REDACTED}`],

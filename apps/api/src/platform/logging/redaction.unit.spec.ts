@@ -23,6 +23,8 @@ const SECRETS = {
   plaidSecret: 'plaid-secret-0f0f0f0f0f',
   linkToken: 'link-sandbox-af1a0311-da53-4636-b754-dd15cc058176',
   password: 'hunter2-hunter2',
+  iban: 'DE89370400440532013000',
+  sortCode: '60-16-13',
 };
 
 describe('log redaction', () => {
@@ -35,6 +37,7 @@ describe('log redaction', () => {
         body: {
           amount: 2500,
           recipient_account: { account_number: SECRETS.accountNumber, routing_number: SECRETS.routingNumber, last4: '6789' },
+          account_details: { iban: SECRETS.iban, sortCode: SECRETS.sortCode, bic: 'COBADEFF' },
           access_token: SECRETS.accessToken,
           public_token: SECRETS.publicToken,
           link_token: SECRETS.linkToken,
@@ -53,7 +56,12 @@ describe('log redaction', () => {
       msg: 'calling provider',
       correlation_id: 'corr-1',
       req: { method: 'POST', headers: { authorization: '[REDACTED]', 'x-user-id': 'user_1' } },
-      body: { amount: 2500, recipient_account: { account_number: '[REDACTED]', routing_number: '[REDACTED]', last4: '6789' }, access_token: '[REDACTED]' },
+      body: {
+        amount: 2500,
+        recipient_account: { account_number: '[REDACTED]', routing_number: '[REDACTED]', last4: '6789' },
+        account_details: { iban: '[REDACTED]', sortCode: '[REDACTED]', bic: 'COBADEFF' },
+        access_token: '[REDACTED]',
+      },
     });
   });
 
@@ -62,7 +70,13 @@ describe('log redaction', () => {
     const error = Object.assign(new Error(`request failed for key ${API_KEY}`), {
       config: {
         headers: { 'PLAID-SECRET': SECRETS.plaidSecret, 'Content-Type': 'application/json' },
-        data: JSON.stringify({ client_id: 'client-1', secret: SECRETS.plaidSecret, access_token: SECRETS.accessToken, account_number: SECRETS.accountNumber }),
+        data: JSON.stringify({
+          client_id: 'client-1',
+          secret: SECRETS.plaidSecret,
+          access_token: SECRETS.accessToken,
+          account_number: SECRETS.accountNumber,
+          account_details: { iban: SECRETS.iban, sort_code: SECRETS.sortCode },
+        }),
       },
       response: { status: 400, data: { error_code: 'INVALID_FIELD' } },
     });

@@ -59,6 +59,8 @@ export class ReceivePlaidWebhookController {
       body: raw,
       headers: { provider: 'plaid', webhook_type: webhook.webhookType, webhook_code: webhook.webhookCode, correlation_id: ctx.correlationId },
       receivedAt: new Date(),
+      // Used only when the translator runs in this process (embedded mode); not carried through Kafka.
+      arrivedAt: performance.now(),
     });
     return { received: true };
   }

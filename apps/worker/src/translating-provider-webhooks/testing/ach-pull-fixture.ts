@@ -176,8 +176,12 @@ export class AchPullFixture {
   }
 
   /** Events in the whole store (every stream). */
-  async countAllEvents(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
+  /**
+   * Events on ACH pull streams (what the translator appends). Not all events: the worker's process managers react
+   * to pull events on their own schedule (e.g. crediting accounts), which would make counts race.
+   */
+  async countAchPullEvents(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE stream_id LIKE 'ach-pull-%'");
     return Number(rows[0].n);
   }
 }

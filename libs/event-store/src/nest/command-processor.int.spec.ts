@@ -1,0 +1,98 @@
+import { Pool } from 'pg';
+import { accountBalances, accountDecider, AccountCommand, accountStreamId, DomainError, FixedClock } from '@payments/domain';
+import { createIsolatedDatabase } from '../../../../test/support/database';
+import { PostgresEventStore } from '../postgres/postgres-event-store';
+import { CommandProcessor } from './command-processor';
+
+/**
+ * The Account aggregate as the money consistency boundary under concurrency: many holds at once on one account,
+ * through CommandProcessor over real Postgres. Two processors on one database stand for two API processes: within
+ * each, commands on a stream queue; between them, the store's expected revision and the retry decide.
+ */
+describe('CommandProcessor: concurrent holds on one account (real Postgres)', () => {
+  let pool: Pool;
+  let store: PostgresEventStore;
+  let processors: CommandProcessor[];
+  const clock = new FixedClock(new Date('2026-02-02T10:00:00Z'));
+  const userId = 'hot-account-user';
+  const stream = accountStreamId(userId, 'USD');
+  const ctx = (seed?: string) => ({ correlationId: 'corr', actor: 'test', ...(seed ? { eventIdSeed: seed } : {}) });
+  const usd = (amountMinor: bigint) => ({ amountMinor, currency: 'USD' as const });
+  const command = (c: Omit<AccountCommand, 'now'>) => ({ ...c, now: clock.now() }) as AccountCommand;
+
+  beforeAll(async () => {
+    pool = new Pool({ connectionString: await createIsolatedDatabase('account-holds'), max: 20 });
+    store = new PostgresEventStore({ pool });
+    await store.ensureSchema();
+    processors = [new CommandProcessor(store, clock), new CommandProcessor(store, clock)];
+    const [first] = processors;
+    await first.execute(
+      stream,
+      accountDecider,
+      command({
+        type: 'OpenAccount',
+        data: { account_id: 'acc-hot', user_id: userId, currency: 'USD', account_type: 'checking', customer: { exists: true, type: 'individual', userStatus: 'FULL_USER' } },
+      }),
+      ctx(),
+    );
+    // $100.00 available: a settled pull.
+    await first.execute(stream, accountDecider, command({ type: 'PostCredit', data: { movement_id: 'pull-1', source: 'ACH_PULL', amount: usd(10000n) } }), ctx());
+  });
+  afterAll(async () => {
+    await store.close();
+    await pool.end();
+  });
+
+  it('50 concurrent $10 holds against $100 available: exactly 10 held, 40 refused for insufficient funds, available never below zero', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        processors[i % 2].execute(
+          stream,
+          accountDecider,
+          command({ type: 'PlaceHold', data: { movement_id: `payout-${i}`, purpose: 'PAYOUT', amount: usd(1000n) } }),
+          ctx(`hold:payout-${i}`),
+        ),
+      ),
+    );
+    const held = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(held).toHaveLength(10);
+    expect(refused).toHaveLength(40);
+    for (const { reason } of refused) {
+      expect(reason).toBeInstanceOf(DomainError);
+      expect((reason as DomainError).reason).toBe('ErrorInsufficientFunds');
+    }
+
+    // The stream itself: 10 holds, and no event anywhere in it reports a negative available balance.
+    const history = await store.readStream(stream);
+    expect(history.filter((e) => e.type === 'AccountHoldPlaced')).toHaveLength(10);
+    for (const event of history.filter((e) => e.type.startsWith('AccountHold'))) {
+      expect(BigInt((event.data as { balances: { available_minor: string } }).balances.available_minor) >= 0n).toBe(true);
+    }
+    const { state } = await processors[0].load(stream, accountDecider);
+    if (state.status !== 'OPEN') throw new Error('account not open');
+    expect(accountBalances(state)).toEqual({ postedMinor: 10000n, pendingMinor: -10000n, availableMinor: 0n });
+  });
+
+  it('repeating a hold (same movement id) holds nothing more, even when the seeded append is retried', async () => {
+    const before = (await store.readStream(stream)).length;
+    const accepted = await store.readStream(stream).then((events) => events.find((e) => e.type === 'AccountHoldPlaced'));
+    const movementId = (accepted?.data as { movement_id: string }).movement_id;
+    const again = await processors[1].execute(
+      stream,
+      accountDecider,
+      command({ type: 'PlaceHold', data: { movement_id: movementId, purpose: 'PAYOUT', amount: usd(1000n) } }),
+      ctx(`hold:${movementId}`),
+    );
+    expect(again.events.map((e) => e.type)).toEqual(['AccountHoldPlaced']);
+    expect(again.replayed).toBe(true);
+    const withoutSeed = await processors[0].execute(
+      stream,
+      accountDecider,
+      command({ type: 'PlaceHold', data: { movement_id: movementId, purpose: 'PAYOUT', amount: usd(1000n) } }),
+      ctx(),
+    );
+    expect(withoutSeed.events).toEqual([]);
+    expect((await store.readStream(stream)).length).toBe(before);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './payment-rails.adapter';
+export * from './payment-rails.mapping';
