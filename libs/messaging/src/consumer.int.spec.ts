@@ -122,6 +122,43 @@ describe('runConsumer: commit after effect, retries, DLQ (real Kafka)', () => {
     expect(await committed(groupId, topic)).toBe('1');
   });
 
+  // A lag read racing shutdown used to reach the broker after stop() returned (CI: "import after
+  // the Jest environment has been torn down" from the metrics refresh in an e2e's teardown).
+  it('stop() waits for a lag read in flight, and lag() after stop() opens no broker connection', async () => {
+    const { topic, dlqTopic } = await topics();
+    await publisher.publish(topic, [{ key: 'k', value: 'one' }]);
+    const admins: Admin[] = [];
+    const countingKafka = Object.create(kafka) as Kafka;
+    countingKafka.admin = (config) => {
+      const created = kafka.admin(config);
+      admins.push(created);
+      return created;
+    };
+    const handled: string[] = [];
+    const consumer = runConsumer({
+      ...FAST_GROUP,
+      kafka: countingKafka,
+      groupId: uniqueName('lag-race'),
+      topic,
+      dlqTopic,
+      maxAttempts: 3,
+      backoffMs: { initial: 20, max: 80 },
+      handle: async (message) => {
+        handled.push(message.value?.toString() ?? '');
+      },
+    });
+    await consumer.ready;
+    await waitFor('message handled', () => handled.length === 1);
+
+    const inFlight = consumer.lag();
+    await consumer.stop();
+    expect(await inFlight).toEqual([expect.objectContaining({ topic, partition: 0, highWatermark: '1' })]);
+    expect(admins).toHaveLength(1);
+
+    expect(await consumer.lag()).toEqual([]);
+    expect(admins).toHaveLength(1);
+  });
+
   it('dead-letters a poison message after maxAttempts with its provenance, and the next message on the partition is still processed', async () => {
     const { topic, dlqTopic } = await topics();
     const groupId = uniqueName('translator');

@@ -361,12 +361,15 @@ export function runConsumer(options: RunConsumerOptions): ConsumerHandle {
   });
 
   let stopping: Promise<void> | null = null;
+  // Lag reads in flight; stop() lets them finish before it closes their admin client.
+  const lagReads = new Set<Promise<unknown>>();
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       stopController.abort();
       await started.catch(() => undefined);
       // Waits for the batch in flight (its handler call finishes and commits), then leaves the group.
       await consumer.disconnect();
+      await Promise.allSettled([...lagReads]);
       const openAdmin = admin;
       admin = null;
       if (openAdmin) await (await openAdmin.catch(() => null))?.disconnect();
@@ -377,6 +380,18 @@ export function runConsumer(options: RunConsumerOptions): ConsumerHandle {
   };
 
   const lag = async (): Promise<PartitionLag[]> => {
+    // A stopped consumer reports nothing rather than opening a new broker connection nobody closes.
+    if (stopping) return [];
+    const read = readLag();
+    lagReads.add(read);
+    try {
+      return await read;
+    } finally {
+      lagReads.delete(read);
+    }
+  };
+
+  const readLag = async (): Promise<PartitionLag[]> => {
     if (!admin) {
       const created = options.kafka.admin();
       admin = created.connect().then(

@@ -13,6 +13,7 @@ import { HealthRegistry, MetricsService } from '../platform';
 export class ObservabilityWiring implements OnModuleInit, OnApplicationShutdown {
   private admin?: Admin;
   private timer?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
 
   constructor(
     private readonly commands: CommandProcessor,
@@ -40,7 +41,12 @@ export class ObservabilityWiring implements OnModuleInit, OnApplicationShutdown 
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.refreshLag().catch(() => undefined), 5000);
+    this.timer = setInterval(() => {
+      // One refresh at a time; shutdown waits for the one in flight so no broker call outlives the app.
+      this.refreshing ??= this.refreshLag()
+        .catch(() => undefined)
+        .finally(() => (this.refreshing = undefined));
+    }, 5000);
     this.timer.unref();
     this.commands.setObserver({ observe: (command, outcome, seconds) => this.metrics.observeCommand(command, outcome, seconds) });
     this.health.register({ name: 'event-store', check: () => this.store.readStream('$readiness-probe', { maxCount: 1 }) });
@@ -59,6 +65,7 @@ export class ObservabilityWiring implements OnModuleInit, OnApplicationShutdown 
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    await this.refreshing;
     await this.admin?.disconnect().catch(() => undefined);
   }
 }
