@@ -16,3 +16,7 @@ export * from './recipient/recipient-index.decider';
 export * from './recipient/payout-recipient';
 export * from './account/account-ledger';
 export * from './payout/payout.decider';
+export * from './customer/capabilities';
+export * from './funding/funding-assets';
+export * from './funding/exact-rate';
+export * from './funding/fx-rates';

@@ -1,3 +1,4 @@
 export * from './provider-error';
 export * from './plaid';
 export * from './payment-rails';
+export * from './fx';

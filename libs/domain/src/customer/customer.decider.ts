@@ -1,5 +1,6 @@
 import { assertNever, CommandEnvelope, Decider, DomainEvent } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
+import { Capability, VerifiedName } from './capabilities';
 
 export const CUSTOMER_TYPES = ['individual', 'joint', 'business'] as const;
 export type CustomerType = (typeof CUSTOMER_TYPES)[number];
@@ -34,15 +35,19 @@ export interface CustomerProfile {
 
 export type CustomerEvent =
   | DomainEvent<'CustomerRegistered', CustomerProfile & { customer_id: string; kyc_status: KycStatus }>
-  | DomainEvent<'CustomerKycStatusChanged', { customer_id: string; kyc_status: KycStatus; previous: KycStatus; reason?: string }>;
+  | DomainEvent<'CustomerKycStatusChanged', { customer_id: string; kyc_status: KycStatus; previous: KycStatus; reason?: string }>
+  | DomainEvent<'CustomerCapabilityGranted', { customer_id: string; capability: Capability; reason?: string }>
+  | DomainEvent<'CustomerCapabilityRevoked', { customer_id: string; capability: Capability; reason?: string }>;
 
 export type CustomerCommand =
   | CommandEnvelope<'RegisterCustomer', CustomerProfile & { customer_id: string }>
-  | CommandEnvelope<'ChangeKycStatus', { customer_id: string; kyc_status: KycStatus; reason?: string }>;
+  | CommandEnvelope<'ChangeKycStatus', { customer_id: string; kyc_status: KycStatus; reason?: string }>
+  | CommandEnvelope<'GrantCapability', { customer_id: string; capability: Capability; reason?: string }>
+  | CommandEnvelope<'RevokeCapability', { customer_id: string; capability: Capability; reason?: string }>;
 
 export type CustomerState =
   | { status: 'none' }
-  | { status: 'registered'; customerId: string; profile: CustomerProfile; kyc: KycStatus };
+  | { status: 'registered'; customerId: string; profile: CustomerProfile; kyc: KycStatus; capabilities: readonly Capability[] };
 
 function sameProfile(a: CustomerProfile, b: CustomerProfile): boolean {
   return a.type === b.type && a.first_name === b.first_name && a.last_name === b.last_name && (a.email ?? null) === (b.email ?? null);
@@ -79,6 +84,16 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
           },
         ];
       }
+      case 'GrantCapability':
+      case 'RevokeCapability': {
+        if (state.status !== 'registered') throw DomainError.notFound('customer', 'user_id');
+        const { capability, reason } = command.data;
+        const granting = command.type === 'GrantCapability';
+        // Granting what is held, or revoking what is not, is a no-op (safe to retry).
+        if (state.capabilities.includes(capability) === granting) return [];
+        const data = { customer_id: state.customerId, capability, ...(reason ? { reason } : {}) };
+        return [granting ? { type: 'CustomerCapabilityGranted', data } : { type: 'CustomerCapabilityRevoked', data }];
+      }
       default:
         return assertNever(command, 'customer command');
     }
@@ -88,10 +103,14 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
     switch (event.type) {
       case 'CustomerRegistered': {
         const { customer_id, kyc_status, ...profile } = event.data;
-        return { status: 'registered', customerId: customer_id, profile, kyc: kyc_status };
+        return { status: 'registered', customerId: customer_id, profile, kyc: kyc_status, capabilities: [] };
       }
       case 'CustomerKycStatusChanged':
         return state.status === 'registered' ? { ...state, kyc: event.data.kyc_status } : state;
+      case 'CustomerCapabilityGranted':
+        return state.status === 'registered' ? { ...state, capabilities: [...state.capabilities.filter((c) => c !== event.data.capability), event.data.capability] } : state;
+      case 'CustomerCapabilityRevoked':
+        return state.status === 'registered' ? { ...state, capabilities: state.capabilities.filter((c) => c !== event.data.capability) } : state;
       default:
         return assertNever(event, 'customer event');
     }
@@ -103,10 +122,19 @@ export interface CustomerFacts {
   exists: boolean;
   type?: CustomerType;
   userStatus?: UserStatus;
+  /** The KYC-verified name: the profile's name once KYC is approved, otherwise null. */
+  verifiedName?: VerifiedName | null;
+  capabilities?: readonly Capability[];
 }
 
 export function customerFacts(state: CustomerState): CustomerFacts {
   return state.status === 'registered'
-    ? { exists: true, type: state.profile.type, userStatus: userStatusOf(state.kyc) }
+    ? {
+        exists: true,
+        type: state.profile.type,
+        userStatus: userStatusOf(state.kyc),
+        verifiedName: state.kyc === 'approved' ? { first_name: state.profile.first_name, last_name: state.profile.last_name } : null,
+        capabilities: state.capabilities,
+      }
     : { exists: false };
 }

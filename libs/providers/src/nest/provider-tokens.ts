@@ -6,3 +6,7 @@ export const FINGERPRINTER = Symbol('FINGERPRINTER');
 export const PLAID_BANK_TRANSFERS = Symbol('PLAID_BANK_TRANSFERS');
 /** SEPA, FPS and NGN payouts at the provider: a `PaymentRailsPayouts` (libs/providers/src/payment-rails). */
 export const PAYMENT_RAILS = Symbol('PAYMENT_RAILS');
+/** Exchange rates: an `FxRatePort` (libs/domain); the sandbox table (`SandboxFxRates`) unless configured otherwise. */
+export const FX_RATES = Symbol('FX_RATES');
+/** The configured funding assets: a `FundingAssetRegistry` (libs/domain). */
+export const FUNDING_ASSETS = Symbol('FUNDING_ASSETS');
