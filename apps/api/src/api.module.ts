@@ -23,6 +23,7 @@ export class ApiModule {
         PlatformModule.forRoot({
           logger,
           idempotencyTtlHours: config.idempotencyTtlHours,
+          apiKeyCacheMs: config.apiKeyCacheMs,
           bootstrapApiKeys: [
             ...(config.localApiKey ? [{ key: config.localApiKey.reveal(), name: 'local', scope: 'app' as const }] : []),
             ...(config.opsApiKey ? [{ key: config.opsApiKey.reveal(), name: 'local-ops', scope: 'ops' as const }] : []),

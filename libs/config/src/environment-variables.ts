@@ -89,6 +89,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-3600)' })
   WEBHOOK_MAX_AGE_SECONDS?: string;
+
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds (0-60000)' })
+  API_KEY_CACHE_MS?: string;
 }
 
 export type EnvironmentVariableName = keyof EnvironmentVariables;
@@ -119,6 +122,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'LOG_LEVEL',
   'IDEMPOTENCY_TTL_HOURS',
   'WEBHOOK_MAX_AGE_SECONDS',
+  'API_KEY_CACHE_MS',
 ];
 
 export interface VariableProblem {

@@ -52,6 +52,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   idempotencyTtlHours: number;
   webhookMaxAgeSeconds: number;
+  /** API: how long a verified API key is remembered per process (0 = every request asks Postgres). */
+  apiKeyCacheMs: number;
 }
 
 /**
@@ -112,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const providerSandboxPort = int('PROVIDER_SANDBOX_PORT', DEFAULT_PROVIDER_SANDBOX_PORT, 0, 65535, 'a port number');
   const idempotencyTtlHours = int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720, 'a whole number of hours');
   const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
+  const apiKeyCacheMs = int('API_KEY_CACHE_MS', 1000, 0, 60_000, 'a whole number of milliseconds');
   const translatorApplyBatch = int('TRANSLATOR_APPLY_BATCH', 250, 1, 500, 'a whole number of provider events');
 
   // Required outside embedded mode; secrets never get a silent default.
@@ -189,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: (vars.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     idempotencyTtlHours,
     webhookMaxAgeSeconds,
+    apiKeyCacheMs,
   };
   return config;
 }

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       idempotencyTtlHours: 24,
       webhookMaxAgeSeconds: 300,
+      apiKeyCacheMs: 1000,
       publicBaseUrl: 'http://127.0.0.1:3000',
     });
     expect(config.kafka).toBeUndefined();
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         IDEMPOTENCY_TTL_HOURS: '48',
         WEBHOOK_MAX_AGE_SECONDS: '120',
+        API_KEY_CACHE_MS: '0',
       }),
     );
     expect(config.nodeEnv).toBe('production');
@@ -78,6 +80,7 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('debug');
     expect(config.idempotencyTtlHours).toBe(48);
     expect(config.webhookMaxAgeSeconds).toBe(120);
+    expect(config.apiKeyCacheMs).toBe(0);
   });
 
   it('lists every bad variable in one error, without their values', () => {
