@@ -47,10 +47,10 @@ CMD ["node", "dist/apps/api/src/main.js"]
 FROM runtime AS worker
 CMD ["node", "dist/apps/worker/src/main.js"]
 
-# Operator CLI: docker run --rm <env> payments-ops:0.1.0 ledger verify
+# Operator CLI: docker run --rm <the service's env> payments-ops:0.1.0 ledger verify   (or: rebuild <projection>)
+# Needs DATABASE_URL (and the keys): without it the CLI would try to start an embedded Postgres, which the image lacks.
 FROM runtime AS ops
 ENTRYPOINT ["node", "dist/apps/ops/src/main.js"]
-CMD ["--help"]
 
 # Plaid-compatible provider simulator (development and staging only).
 FROM runtime AS provider-sandbox
