@@ -27,5 +27,6 @@ export function describeConfig(config: AppConfig | EmbeddedAppConfig): Record<st
     logLevel: config.logLevel,
     idempotencyTtlHours: config.idempotencyTtlHours,
     webhookMaxAgeSeconds: config.webhookMaxAgeSeconds,
+    transferEstimateTtlSeconds: config.transferEstimateTtlSeconds,
   };
 }

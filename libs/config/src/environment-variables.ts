@@ -89,6 +89,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-3600)' })
   WEBHOOK_MAX_AGE_SECONDS?: string;
+
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-86400)' })
+  TRANSFER_ESTIMATE_TTL_SECONDS?: string;
 }
 
 export type EnvironmentVariableName = keyof EnvironmentVariables;

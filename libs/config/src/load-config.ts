@@ -52,6 +52,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   idempotencyTtlHours: number;
   webhookMaxAgeSeconds: number;
+  /** How long a bank transfer estimate can be executed (seconds, default 300). */
+  transferEstimateTtlSeconds: number;
 }
 
 /**
@@ -112,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const providerSandboxPort = int('PROVIDER_SANDBOX_PORT', DEFAULT_PROVIDER_SANDBOX_PORT, 0, 65535, 'a port number');
   const idempotencyTtlHours = int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720, 'a whole number of hours');
   const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
+  const transferEstimateTtlSeconds = int('TRANSFER_ESTIMATE_TTL_SECONDS', 300, 1, 86400, 'a whole number of seconds');
   const translatorApplyBatch = int('TRANSLATOR_APPLY_BATCH', 250, 1, 500, 'a whole number of provider events');
 
   // Required outside embedded mode; secrets never get a silent default.
@@ -189,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: (vars.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     idempotencyTtlHours,
     webhookMaxAgeSeconds,
+    transferEstimateTtlSeconds,
   };
   return config;
 }

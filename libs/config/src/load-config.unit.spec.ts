@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       idempotencyTtlHours: 24,
       webhookMaxAgeSeconds: 300,
+      transferEstimateTtlSeconds: 300,
       publicBaseUrl: 'http://127.0.0.1:3000',
     });
     expect(config.kafka).toBeUndefined();

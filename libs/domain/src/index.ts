@@ -23,3 +23,4 @@ export * from './funding/fx-rates';
 export * from './funding/asset-balance.decider';
 export * from './transfer/transfer-request';
 export * from './transfer/transfer.decider';
+export * from './funding/asset-ledger';
