@@ -28,5 +28,6 @@ export function describeConfig(config: AppConfig | EmbeddedAppConfig): Record<st
     idempotencyTtlHours: config.idempotencyTtlHours,
     webhookMaxAgeSeconds: config.webhookMaxAgeSeconds,
     apiKeyCacheMs: config.apiKeyCacheMs,
+    transferEstimateTtlSeconds: config.transferEstimateTtlSeconds,
   };
 }

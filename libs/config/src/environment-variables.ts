@@ -92,6 +92,8 @@ export class EnvironmentVariables {
 
   @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds (0-60000)' })
   API_KEY_CACHE_MS?: string;
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-86400)' })
+  TRANSFER_ESTIMATE_TTL_SECONDS?: string;
 }
 
 export type EnvironmentVariableName = keyof EnvironmentVariables;

@@ -54,6 +54,8 @@ export interface AppConfig {
   webhookMaxAgeSeconds: number;
   /** API: how long a verified API key is remembered per process (0 = every request asks Postgres). */
   apiKeyCacheMs: number;
+  /** How long a bank transfer estimate can be executed (seconds, default 300). */
+  transferEstimateTtlSeconds: number;
 }
 
 /**
@@ -115,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const idempotencyTtlHours = int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720, 'a whole number of hours');
   const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
   const apiKeyCacheMs = int('API_KEY_CACHE_MS', 1000, 0, 60_000, 'a whole number of milliseconds');
+  const transferEstimateTtlSeconds = int('TRANSFER_ESTIMATE_TTL_SECONDS', 300, 1, 86400, 'a whole number of seconds');
   const translatorApplyBatch = int('TRANSLATOR_APPLY_BATCH', 250, 1, 500, 'a whole number of provider events');
 
   // Required outside embedded mode; secrets never get a silent default.
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idempotencyTtlHours,
     webhookMaxAgeSeconds,
     apiKeyCacheMs,
+    transferEstimateTtlSeconds,
   };
   return config;
 }

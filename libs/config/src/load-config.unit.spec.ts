@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       idempotencyTtlHours: 24,
       webhookMaxAgeSeconds: 300,
       apiKeyCacheMs: 1000,
+      transferEstimateTtlSeconds: 300,
       publicBaseUrl: 'http://127.0.0.1:3000',
     });
     expect(config.kafka).toBeUndefined();
