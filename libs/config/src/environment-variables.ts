@@ -125,6 +125,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'IDEMPOTENCY_TTL_HOURS',
   'WEBHOOK_MAX_AGE_SECONDS',
   'API_KEY_CACHE_MS',
+  'TRANSFER_ESTIMATE_TTL_SECONDS',
 ];
 
 export interface VariableProblem {

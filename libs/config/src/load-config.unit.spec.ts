@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { getMetadataStorage } from 'class-validator';
+import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from './environment-variables';
 import { ConfigError, decodeKey, describeConfig, loadConfig, maskUrl } from './index';
 
 const key = () => randomBytes(32).toString('base64');
@@ -180,5 +182,22 @@ describe('loadConfig', () => {
     expect(decodeKey('K', bytes.toString('base64')).equals(bytes)).toBe(true);
     expect(decodeKey('K', bytes.toString('base64url')).equals(bytes)).toBe(true);
     expect(maskUrl('postgres://u@h/db')).toBe('postgres://u@h/db');
+  });
+});
+
+describe('the list of variables read from the environment', () => {
+  // TRANSFER_ESTIMATE_TTL_SECONDS was once declared and validated but missing from the list, so it was never read.
+  it('contains every variable EnvironmentVariables declares', () => {
+    const declared = getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((m) => m.propertyName);
+    expect(new Set(declared).size).toBeGreaterThan(20);
+    expect([...new Set(declared)].filter((name) => !(ENVIRONMENT_VARIABLE_NAMES as readonly string[]).includes(name))).toEqual([]);
+  });
+
+  it('reads the transfer estimate and API key cache settings', () => {
+    const config = loadConfig(service({ TRANSFER_ESTIMATE_TTL_SECONDS: '60', API_KEY_CACHE_MS: '250' }));
+    expect(config.transferEstimateTtlSeconds).toBe(60);
+    expect(config.apiKeyCacheMs).toBe(250);
   });
 });
