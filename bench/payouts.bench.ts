@@ -11,7 +11,8 @@
  * Account aggregate (PostCredit, the command a settled pull sends) and a default USD recipient (over HTTP); one more
  * user for the hot account. Each case warms up, then alternates service and raw runs (three rounds each) so background
  * load hits both sides alike. Service cases go two ways, both the API's own command path:
- *  - HTTP: POST /user/payouts over real HTTP (auth, validation, idempotency, error mapping), client in this process;
+ *  - HTTP: POST /user/payouts over real HTTP (auth, validation, idempotency, error mapping) from a load client in its
+ *    own process (bench/support/http-load-process.ts: keep-alive connections, one closed loop each);
  *  - handler: RequestPayoutHandler.execute (the same command path without HTTP).
  * Raw baselines, same concurrency, own pool of the same size:
  *  - INSERT: one INSERT of a payout-sized row per transaction (autocommit);
@@ -30,6 +31,7 @@ import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
 import { PG_POOL } from '@payments/read-models';
 import { createServiceApp } from '../apps/api/src/create-api-app';
 import { RequestPayoutCommand, RequestPayoutHandler } from '../apps/api/src/payouts/request-payout/request-payout.handler';
+import { HttpLoadProcess } from './support/http-load-process';
 import { fmt, table } from './support/stats';
 
 const { seconds: SECONDS, databaseUrl: ADMIN_URL } = loadBenchSettings();
@@ -147,20 +149,23 @@ interface Row {
   target?: number;
 }
 
+/** Runs the service side for `seconds` at `concurrency`; returns completed operations per second. */
+type ServiceRun = (concurrency: number, seconds: number) => Promise<number>;
+
 async function compare(
   name: string,
   rawName: string,
   concurrency: number,
-  serviceOp: (worker: number) => Promise<unknown>,
+  serviceRun: ServiceRun,
   rawOp: () => Promise<unknown>,
   target?: number,
 ): Promise<Row> {
-  await run(concurrency, WARMUP_SECONDS, serviceOp);
+  await serviceRun(concurrency, WARMUP_SECONDS);
   await run(concurrency, WARMUP_SECONDS, rawOp);
   const serviceRates: number[] = [];
   const rawRates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    serviceRates.push(await run(concurrency, SECONDS, serviceOp));
+    serviceRates.push(await serviceRun(concurrency, SECONDS));
     rawRates.push(await run(concurrency, SECONDS, rawOp));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -176,6 +181,7 @@ async function main(): Promise<void> {
   await admin.connect();
   let service: Service | undefined;
   let raw: Pool | undefined;
+  let load: HttpLoadProcess | undefined;
   try {
     await admin.query(`CREATE DATABASE ${database}`);
     const url = new URL(ADMIN_URL);
@@ -201,23 +207,35 @@ async function main(): Promise<void> {
     let counter = 0;
     const body = { amount: '0.01', currency: 'USD' };
     const ctx = (userId: string) => ({ correlationId: randomUUID(), apiKeyId: 'bench', userId });
-    const accepted = (status: number, text: string) => {
-      if (status !== 201) throw new Error(`POST /user/payouts: ${status} ${text.slice(0, 300)}`);
-    };
-    const httpAcross = async () => {
-      const userId = users[counter++ % ACCOUNTS];
-      const r = await post(svc, '/user/payouts', userId, body);
-      accepted(r.status, r.text);
-    };
-    const handlerAcross = () => {
+    load = await HttpLoadProcess.start();
+    const client = load;
+    const http =
+      (userIds: string[]): ServiceRun =>
+      async (concurrency, seconds) =>
+        (
+          await client.run({
+            url: svc.url,
+            method: 'POST',
+            path: '/user/payouts',
+            headers: { authorization: `Bearer ${svc.appKey}`, 'content-type': 'application/json' },
+            users: userIds,
+            body,
+            concurrency,
+            seconds,
+            expectStatus: 201,
+          })
+        ).perSecond;
+    const inProcess =
+      (op: () => Promise<unknown>): ServiceRun =>
+      (concurrency, seconds) =>
+        run(concurrency, seconds, op);
+    const httpAcross = http(users);
+    const handlerAcross = inProcess(() => {
       const userId = users[counter++ % ACCOUNTS];
       return handler.execute(new RequestPayoutCommand(userId, body, ctx(userId)));
-    };
-    const httpHot = async () => {
-      const r = await post(svc, '/user/payouts', hotUser, body);
-      accepted(r.status, r.text);
-    };
-    const handlerHot = () => handler.execute(new RequestPayoutCommand(hotUser, body, ctx(hotUser)));
+    });
+    const httpHot = http([hotUser]);
+    const handlerHot = inProcess(() => handler.execute(new RequestPayoutCommand(hotUser, body, ctx(hotUser))));
     const rawInsert = () =>
       raw!.query('INSERT INTO raw_payouts (id, user_id, recipient_id, amount_minor, data) VALUES ($1, $2, $3, $4, $5)', [
         randomUUID(),
@@ -262,6 +280,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`total ${fmt((performance.now() - started) / 1000, 1)} s\n`);
   } finally {
+    await load?.close();
     await raw?.end().catch(() => undefined);
     await service?.app.close().catch((error: unknown) => process.stderr.write(`closing the service: ${String(error)}\n`));
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((error: unknown) => process.stderr.write(`dropping ${database}: ${String(error)}\n`));

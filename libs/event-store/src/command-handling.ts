@@ -83,6 +83,11 @@ export class StreamCache {
     if (this.entries.size > this.maxStreams) this.entries.delete(this.entries.keys().next().value as string);
   }
 
+  /** The entry without touching its recency (a hint for a caller, not a use). */
+  peek(streamId: string): CachedStream | undefined {
+    return this.entries.get(streamId);
+  }
+
   delete(streamId: string): void {
     this.entries.delete(streamId);
   }

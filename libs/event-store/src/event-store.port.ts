@@ -110,6 +110,11 @@ export interface EventStore {
   appendToStream(streamId: string, events: EventData[], options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream in revision order; an empty array for a stream that does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Several whole streams at once (one round trip where the store allows it): the i-th array holds the events of the
+   * i-th id, in revision order; an empty array for a stream that does not exist.
+   */
+  readStreams(streamIds: readonly string[]): Promise<RecordedEvent[][]>;
   /** Events of all streams in global order, strictly after `fromPosition`. */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options: SubscribeOptions, handler: EventHandler): Subscription;

@@ -69,4 +69,46 @@ describe('loadPayoutRecipient', () => {
     });
     await expect(loadPayoutRecipient(removedDefault, 'u1')).rejects.toMatchObject(noDefault);
   });
+
+  describe('reading the index and the recipient together', () => {
+    /** The same streams with loadBoth, counting reads; `remembered` is what peek() says the default was. */
+    function pairedStreams(contents: Record<string, DomainEvent[]>, remembered: string | null) {
+      const reads: string[] = [];
+      const base = streams(contents);
+      const loader: StreamLoader = {
+        async load(streamId, decider) {
+          reads.push(streamId);
+          return base.load(streamId, decider);
+        },
+        async loadBoth(first, second) {
+          reads.push(`${first.streamId}+${second.streamId}`);
+          return [await base.load(first.streamId, first.decider), await base.load(second.streamId, second.decider)];
+        },
+        peek<S>() {
+          return (remembered === null ? undefined : { defaultRecipientId: remembered }) as S | undefined;
+        },
+      };
+      return { loader, reads };
+    }
+    const contents = {
+      'recipients-u1': index(registered('r1'), registered('r2'), madeDefault('r2')),
+      'recipient-r1': [added('r1')],
+      'recipient-r2': [added('r2')],
+    };
+
+    it('one read for a named recipient, and one for the default this process remembers', async () => {
+      const named = pairedStreams(contents, null);
+      expect(await loadPayoutRecipient(named.loader, 'u1', 'r1')).toMatchObject({ recipient_id: 'r1', is_default: false });
+      expect(named.reads).toEqual(['recipients-u1+recipient-r1']);
+      const remembered = pairedStreams(contents, 'r2');
+      expect(await loadPayoutRecipient(remembered.loader, 'u1')).toMatchObject({ recipient_id: 'r2', is_default: true });
+      expect(remembered.reads).toEqual(['recipients-u1+recipient-r2']);
+    });
+
+    it('a remembered default that changed meanwhile costs a second read and pays the current default', async () => {
+      const stale = pairedStreams(contents, 'r1');
+      expect(await loadPayoutRecipient(stale.loader, 'u1')).toMatchObject({ recipient_id: 'r2', is_default: true });
+      expect(stale.reads).toEqual(['recipients-u1+recipient-r1', 'recipient-r2']);
+    });
+  });
 });

@@ -125,6 +125,11 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
+  async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[][]> {
+    // One gRPC read per stream, concurrently: EventStoreDB has no multi-stream read.
+    return Promise.all(streamIds.map((streamId) => this.readStream(streamId)));
+  }
+
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     this.assertOpen();
     const from = options.fromPosition ?? START;

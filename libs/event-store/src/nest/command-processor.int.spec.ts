@@ -95,4 +95,31 @@ describe('CommandProcessor: concurrent holds on one account (real Postgres)', ()
     expect(withoutSeed.events).toEqual([]);
     expect((await store.readStream(stream)).length).toBe(before);
   });
+
+  it('loadBoth reads two streams in one snapshot, and peek then tells the state without reading (a hint only)', async () => {
+    const [first, second] = processors;
+    const other = accountStreamId('second-user', 'USD');
+    await second.execute(
+      other,
+      accountDecider,
+      command({
+        type: 'OpenAccount',
+        data: { account_id: 'acc-2', user_id: 'second-user', currency: 'USD', account_type: 'checking', customer: { exists: true, type: 'individual', userStatus: 'FULL_USER' } },
+      }),
+      ctx(),
+    );
+    const fresh = new CommandProcessor(store, clock);
+    expect(fresh.peek(other, accountDecider)).toBeUndefined();
+    const [hot, cold] = await fresh.loadBoth({ streamId: stream, decider: accountDecider }, { streamId: other, decider: accountDecider });
+    expect(hot.state).toEqual((await first.load(stream, accountDecider)).state);
+    expect(cold).toMatchObject({ revision: 0n, state: { status: 'OPEN' } });
+    expect(fresh.peek(other, accountDecider)).toEqual(cold.state);
+    // Another process changes the stream: peek is stale until the next read or command, which is why it is only a hint.
+    await second.execute(other, accountDecider, command({ type: 'PostCredit', data: { movement_id: 'pull-2', source: 'ACH_PULL', amount: usd(500n) } }), ctx());
+    expect(fresh.peek(other, accountDecider)).toEqual(cold.state);
+    const held = await fresh.execute(other, accountDecider, command({ type: 'PlaceHold', data: { movement_id: 'hold-2', purpose: 'PAYOUT', amount: usd(500n) } }), ctx());
+    // Decided on the current stream (the credit included), not on the stale peeked state, which had no funds.
+    if (held.state.status !== 'OPEN') throw new Error('account not open');
+    expect(accountBalances(held.state)).toEqual({ postedMinor: 500n, pendingMinor: -500n, availableMinor: 0n });
+  });
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, Decider, DomainEvent } from '@payments/domain';
-import { EVENT_STORE, EventStore } from '../event-store.port';
+import { Clock, Decider, DomainEvent, fold } from '@payments/domain';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../event-store.port';
 import { CommandContext, CommandResult, handleCommand, HandleCommandOptions, loadState, StreamCache } from '../command-handling';
 
 export const CLOCK = Symbol('CLOCK');
@@ -80,6 +80,28 @@ export class CommandProcessor {
 
   load<S, C, E extends DomainEvent>(streamId: string, decider: Decider<S, C, E>): Promise<{ state: S; revision: bigint }> {
     return loadState(this.store, streamId, decider);
+  }
+
+  /** Two streams read in one snapshot (one round trip on Postgres); the reads also refresh this process's cache. */
+  async loadBoth<S1, C1, E1 extends DomainEvent, S2, C2, E2 extends DomainEvent>(
+    first: { streamId: string; decider: Decider<S1, C1, E1> },
+    second: { streamId: string; decider: Decider<S2, C2, E2> },
+  ): Promise<[{ state: S1; revision: bigint }, { state: S2; revision: bigint }]> {
+    const [a, b] = await this.store.readStreams([first.streamId, second.streamId]);
+    return [this.remember(first.streamId, first.decider, a), this.remember(second.streamId, second.decider, b)];
+  }
+
+  /** The state this process last decided on or read for a stream, under `decider`, without reading; may be stale. */
+  peek<S, C, E extends DomainEvent>(streamId: string, decider: Decider<S, C, E>): S | undefined {
+    const folded = this.streams.peek(streamId)?.folded;
+    return folded?.decider === decider ? (folded.state as S) : undefined;
+  }
+
+  private remember<S, C, E extends DomainEvent>(streamId: string, decider: Decider<S, C, E>, recorded: RecordedEvent[]): { state: S; revision: bigint } {
+    const events = recorded.map((e) => ({ type: e.type, data: e.data }) as E);
+    const state = fold(decider, events);
+    this.streams.set(streamId, { ids: recorded.map((e) => e.id), events, folded: { decider, state } });
+    return { state, revision: recorded.length > 0 ? recorded[recorded.length - 1].revision : -1n };
   }
 
   now(): Date {

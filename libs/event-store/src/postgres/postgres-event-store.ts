@@ -326,6 +326,16 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[][]> {
+    this.assertOpen();
+    if (streamIds.length === 0) return [];
+    if (streamIds.length === 1) return [await this.readStream(streamIds[0])];
+    const { rows } = await this.pool.query<EventRow & { i: string }>({ ...this.sql.readStreams, values: [streamIds] });
+    const streams: RecordedEvent[][] = streamIds.map(() => []);
+    for (const row of rows) streams[Number(row.i) - 1].push(toRecordedEvent(row));
+    return streams;
+  }
+
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     this.assertOpen();
     if (options.limit <= 0) return [];
@@ -514,7 +524,7 @@ const EVENT_COLUMNS = `ev.global_position::text AS prepare, ev.tx_id::text AS co
   ev.stream_revision::text AS revision, ev.event_id::text AS id, ev.type, ev.data, ev.metadata, ev.recorded_at`;
 
 /** Named (prepared once per connection) statements for schema `s`. */
-function statements(s: string, schemaName: string): Record<'append' | 'appendMany' | 'conflict' | 'readStream' | 'lastEvent' | 'page', QueryConfig> {
+function statements(s: string, schemaName: string): Record<'append' | 'appendMany' | 'conflict' | 'readStream' | 'readStreams' | 'lastEvent' | 'page', QueryConfig> {
   return {
     append: {
       name: `es_append:${schemaName}`,
@@ -541,6 +551,13 @@ function statements(s: string, schemaName: string): Record<'append' | 'appendMan
       text: `SELECT ${EVENT_COLUMNS} FROM ${s}.events ev
               WHERE ev.stream_id = $1 AND ev.stream_revision >= $2::bigint AND ev.stream_revision <= $3::bigint
               ORDER BY ev.stream_revision LIMIT $4::bigint`,
+    },
+    readStreams: {
+      name: `es_read_streams:${schemaName}`,
+      text: `SELECT r.i::text AS i, ${EVENT_COLUMNS}
+               FROM unnest($1::text[]) WITH ORDINALITY AS r(stream_id, i)
+               JOIN ${s}.events ev ON ev.stream_id = r.stream_id
+              ORDER BY r.i, ev.stream_revision`,
     },
     lastEvent: {
       name: `es_last_event:${schemaName}`,

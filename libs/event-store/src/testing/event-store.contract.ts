@@ -204,6 +204,27 @@ export function testEventStore(name: string, factory: EventStoreFactory): void {
         await expect(store.readStream(`${run}-missing`)).resolves.toEqual([]);
       });
 
+      it('reads several streams at once, each whole and in revision order, in the order asked, missing ones empty', async () => {
+        const a = `${run}-many-a`;
+        const b = `${run}-many-b`;
+        await store.appendToStream(a, [newEvent('A', { n: 0 }), newEvent('A', { n: 1 })]);
+        await store.appendToStream(b, [newEvent('B', { n: 0 })]);
+        await store.appendToStream(a, [newEvent('A', { n: 2 })]);
+        const read = await store.readStreams([b, `${run}-many-missing`, a, b]);
+        expect(read.map((events) => events.map((e) => [e.streamId, e.revision, e.data]))).toEqual([
+          [[b, 0n, { n: 0 }]],
+          [],
+          [
+            [a, 0n, { n: 0 }],
+            [a, 1n, { n: 1 }],
+            [a, 2n, { n: 2 }],
+          ],
+          [[b, 0n, { n: 0 }]],
+        ]);
+        expect(read[2]).toEqual(await store.readStream(a));
+        await expect(store.readStreams([])).resolves.toEqual([]);
+      });
+
       it('reads a range of revisions with fromRevision, toRevision and maxCount', async () => {
         const stream = `${run}-range-1`;
         const events = Array.from({ length: 6 }, (_, i) => newEvent('Counted', { i }));
