@@ -27,5 +27,8 @@ export function describeConfig(config: AppConfig | EmbeddedAppConfig): Record<st
     logLevel: config.logLevel,
     idempotencyTtlHours: config.idempotencyTtlHours,
     webhookMaxAgeSeconds: config.webhookMaxAgeSeconds,
+    fundingAssets: config.fundingAssets.map((asset) => asset.symbol),
+    fxSandboxRates: config.fxSandboxRates,
+    remittanceEnabled: config.remittanceEnabled,
   };
 }
