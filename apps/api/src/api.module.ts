@@ -10,6 +10,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { RecipientsModule } from './recipients/recipients.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { PayoutsModule } from './payouts/payouts.module';
+import { FxRatesModule } from './fx-rates/fx-rates.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -37,6 +38,7 @@ export class ApiModule {
         RecipientsModule,
         LedgerModule,
         PayoutsModule,
+        FxRatesModule,
       ],
       providers: [ObservabilityWiring],
     };
