@@ -20,3 +20,4 @@ export * from './customer/capabilities';
 export * from './funding/funding-assets';
 export * from './funding/exact-rate';
 export * from './funding/fx-rates';
+export * from './remittance/remittance.decider';
