@@ -11,6 +11,7 @@ import { RecipientsModule } from './recipients/recipients.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { PayoutsModule } from './payouts/payouts.module';
 import { FxRatesModule } from './fx-rates/fx-rates.module';
+import { RemittanceModule } from './remittance/remittance.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -39,6 +40,7 @@ export class ApiModule {
         LedgerModule,
         PayoutsModule,
         FxRatesModule,
+        RemittanceModule,
       ],
       providers: [ObservabilityWiring],
     };

@@ -14,3 +14,4 @@ export * from './account-balances/account-balances.projection';
 export * from './ledger/ledger.projection';
 export * from './ledger/verify-ledger';
 export * from './payouts/payouts.projection';
+export * from './remittances/remittances.projection';
