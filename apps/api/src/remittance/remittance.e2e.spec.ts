@@ -8,6 +8,8 @@ import { Client } from 'pg';
 import { accountDecider, AccountCurrency, accountStreamId, remittanceStreamId } from '@payments/domain';
 import { CommandProcessor, newUuid } from '@payments/event-store';
 import { verifyLedger } from '@payments/read-models';
+import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
+import { RemittanceSubmissionProcessManager } from '../../../worker/src/submitting-remittances/remittance-submission.process-manager';
 import { ServiceHarness, startService } from '../../../../test/support/service-harness';
 import { remittanceAccountNumber } from '../../../../test/support/recipient-numbers';
 
@@ -205,6 +207,65 @@ describe('remittance: on (REMITTANCE_ENABLED=true), NGN→PKR', () => {
     expect(again.status).toBe(201);
     expect(again.body).toMatchObject({ uuid: quoteId, beneficiary: { account_number: `****${to.account_number.slice(-4)}` } });
     expect(await eventCount()).toBe(before);
+  });
+
+  const remittanceBecomes = (uuid: string, status: string) =>
+    service.eventually(async () => {
+      const r = (await service.request<Remittance>('GET', `/user/remittance/${uuid}`, { userId: user })).body;
+      return r.status === status && r;
+    }, 20_000);
+  const providerIdOf = (uuid: string) =>
+    service.eventually(async () => {
+      const { rows } = await db.query<{ provider_remittance_id: string | null }>('SELECT provider_remittance_id FROM remittances WHERE remittance_id = $1', [uuid]);
+      return rows[0]?.provider_remittance_id ?? undefined;
+    }, 20_000);
+  const simulate = async (remittanceId: string, body: Record<string, unknown>) => {
+    const response = await fetch(`${service.sandboxUrl}/sandbox/payment_rails/remittance/simulate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: SANDBOX_PLAID_CREDENTIALS.clientId, secret: SANDBOX_PLAID_CREDENTIALS.secret, remittance_id: remittanceId, ...body }),
+    });
+    expect(response.status).toBe(200);
+  };
+  const poll = () => service.app.get(RemittanceSubmissionProcessManager).pollOutcomes();
+
+  it('the worker submits it to the provider-sandbox; settled there, it settles here and the hold is captured', async () => {
+    const submitted = await remittanceBecomes(quoteId, 'SUBMITTED');
+    expect(submitted).toMatchObject({ source_amount: '10000.00', target_amount: '1796.77', rate: '0.1796774194' });
+    const providerId = await providerIdOf(quoteId);
+    const atProvider = await fetch(`${service.sandboxUrl}/payment_rails/remittance/get`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: SANDBOX_PLAID_CREDENTIALS.clientId, secret: SANDBOX_PLAID_CREDENTIALS.secret, remittance_id: providerId }),
+    }).then((r) => r.json() as Promise<{ remittance: Record<string, unknown> }>);
+    expect(atProvider.remittance).toMatchObject({ status: 'pending', source_currency: 'NGN', source_amount: '10000.00', target_currency: 'PKR', target_amount: '1796.77', rate: '0.1796774194' });
+
+    expect((await poll()).settled).toEqual([]); // still pending at the provider
+    await simulate(providerId, { event_type: 'settled' });
+    await poll(); // (the worker's own 5 s timer may get there first: the status is what counts)
+    const settled = await remittanceBecomes(quoteId, 'SETTLED');
+    expect(settled.failure_reason).toBeNull();
+    await balancesBecome(user, 'NGN', { posted: '10000.00', available: '10000.00', pending: '0.00' });
+    expect(await streamTypes(remittanceStreamId(quoteId))).toEqual(['RemittanceQuoted', 'RemittanceStarted', 'RemittanceSubmitted', 'RemittanceSettled']);
+    const before = await eventCount();
+    await poll(); // nothing left to poll; a settled remittance is not polled again
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('a remittance the provider fails is FAILED here with its reason, and the hold is released', async () => {
+    const quoted = await quote({ source_currency: 'NGN', target_currency: 'PKR', target_amount: '500.00' });
+    expect(quoted.status).toBe(201);
+    const id = quoted.body.quote_id;
+    const started = await start({ quote_id: id, beneficiary: beneficiary() });
+    expect(started.status).toBe(201);
+    expect(quoted.body.source_amount).toBe('2782.77'); // 500 / 0.1796774194 = 2,782.7648… rounded up
+    await balancesBecome(user, 'NGN', { posted: '10000.00', available: '7217.23' });
+    await remittanceBecomes(id, 'SUBMITTED');
+    await simulate(await providerIdOf(id), { event_type: 'failed', failure_reason: { code: 'AC01' } });
+    await poll();
+    const failed = await remittanceBecomes(id, 'FAILED');
+    expect(failed.failure_reason).toEqual({ code: 'AC01', description: 'Incorrect account number' });
+    await balancesBecome(user, 'NGN', { posted: '10000.00', available: '10000.00' });
   });
 
   describe('refusals record nothing and hold nothing', () => {

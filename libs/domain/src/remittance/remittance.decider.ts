@@ -16,6 +16,9 @@ import { RecipientCurrency } from '../recipient/recipient-account';
  */
 export const remittanceStreamId = (remittanceId: string): string => `remittance-${remittanceId}`;
 
+/** The FIELD_CIPHER context a beneficiary's account number is sealed with (bound to its remittance). */
+export const remittanceBeneficiaryCipherContext = (remittanceId: string): string => `remittance-beneficiary:${remittanceId}`;
+
 /** How long a quote can be started. */
 export const REMITTANCE_QUOTE_TTL_MS = 5 * 60_000;
 

@@ -8,6 +8,7 @@ import {
   DomainError,
   loadPayoutRecipient,
   RECIPIENT_CURRENCIES,
+  remittanceBeneficiaryCipherContext,
   remittanceDecider,
   RemittanceDestination,
   remittanceStreamId,
@@ -27,9 +28,6 @@ export class StartRemittanceCommand {
     readonly ctx: HttpRequestContext,
   ) {}
 }
-
-/** The FIELD_CIPHER context of a beneficiary's sealed account number (bound to its remittance). */
-export const beneficiaryCipherContext = (remittanceId: string): string => `remittance-beneficiary:${remittanceId}`;
 
 /**
  * POST /user/remittance/start. Like a payout, the source amount is held on the user's account FIRST (movement id =
@@ -82,7 +80,7 @@ export class StartRemittanceHandler implements ICommandHandler<StartRemittanceCo
       first_name: b.first_name.trim(),
       last_name: b.last_name.trim(),
       country: b.country,
-      account_number_sealed: this.cipher.encrypt(b.account_number, beneficiaryCipherContext(remittanceId)),
+      account_number_sealed: this.cipher.encrypt(b.account_number, remittanceBeneficiaryCipherContext(remittanceId)),
       account_last4: lastFour(b.account_number),
     };
   }
