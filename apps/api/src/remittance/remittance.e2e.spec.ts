@@ -4,10 +4,10 @@
  * that holds the NGN on the user's account at once, the worker submitting it to the provider-sandbox, and the outcome
  * capturing (settled) or releasing (failed) the hold; then the refusals (nothing appended, nothing held).
  */
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { accountDecider, AccountCurrency, accountStreamId, remittanceStreamId } from '@payments/domain';
-import { CommandProcessor, newUuid } from '@payments/event-store';
-import { verifyLedger } from '@payments/read-models';
+import { CommandProcessor, EVENT_STORE, EventStore, newUuid } from '@payments/event-store';
+import { PG_POOL, rebuildProjection, remittancesProjection, verifyLedger } from '@payments/read-models';
 import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
 import { RemittanceSubmissionProcessManager } from '../../../worker/src/submitting-remittances/remittance-submission.process-manager';
 import { ServiceHarness, startService } from '../../../../test/support/service-harness';
@@ -322,6 +322,15 @@ describe('remittance: on (REMITTANCE_ENABLED=true), NGN→PKR', () => {
       expectError(await start({ quote_id: big, beneficiary: { ...beneficiary(), account_number: '12-34' } }), 400, 'ErrorInvalidField', field('beneficiary.account_number', 'format'));
       expectError(await start({ quote_id: 'not-a-uuid', beneficiary: beneficiary() }), 400, 'ErrorInvalidField', field('quote_id', 'is_uuid'));
     });
+  });
+
+  it('rebuilt from position 0 the remittances read model equals the live one', async () => {
+    const rows = async () => (await db.query('SELECT * FROM remittances ORDER BY remittance_id')).rows;
+    await remittanceBecomes(quoteId, 'SETTLED');
+    const live = await rows();
+    expect(live.length).toBeGreaterThan(3);
+    await rebuildProjection(service.app.get<EventStore>(EVENT_STORE), service.app.get<Pool>(PG_POOL), remittancesProjection);
+    expect(await rows()).toEqual(live);
   });
 
   it('the ledger still balances', async () => {
