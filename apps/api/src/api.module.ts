@@ -12,6 +12,7 @@ import { LedgerModule } from './ledger/ledger.module';
 import { PayoutsModule } from './payouts/payouts.module';
 import { FxRatesModule } from './fx-rates/fx-rates.module';
 import { RemittanceModule } from './remittance/remittance.module';
+import { TransfersModule } from './transfers/transfers.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -25,6 +26,7 @@ export class ApiModule {
         PlatformModule.forRoot({
           logger,
           idempotencyTtlHours: config.idempotencyTtlHours,
+          apiKeyCacheMs: config.apiKeyCacheMs,
           bootstrapApiKeys: [
             ...(config.localApiKey ? [{ key: config.localApiKey.reveal(), name: 'local', scope: 'app' as const }] : []),
             ...(config.opsApiKey ? [{ key: config.opsApiKey.reveal(), name: 'local-ops', scope: 'ops' as const }] : []),
@@ -41,6 +43,7 @@ export class ApiModule {
         PayoutsModule,
         FxRatesModule,
         RemittanceModule,
+        TransfersModule,
       ],
       providers: [ObservabilityWiring],
     };

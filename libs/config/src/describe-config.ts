@@ -30,5 +30,7 @@ export function describeConfig(config: AppConfig | EmbeddedAppConfig): Record<st
     fundingAssets: config.fundingAssets.map((asset) => asset.symbol),
     fxSandboxRates: config.fxSandboxRates,
     remittanceEnabled: config.remittanceEnabled,
+    apiKeyCacheMs: config.apiKeyCacheMs,
+    transferEstimateTtlSeconds: config.transferEstimateTtlSeconds,
   };
 }

@@ -101,6 +101,10 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsIn(BOOLEANS, { message: 'must be true or false' })
   REMITTANCE_ENABLED?: string;
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds (0-60000)' })
+  API_KEY_CACHE_MS?: string;
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-86400)' })
+  TRANSFER_ESTIMATE_TTL_SECONDS?: string;
 }
 
 export type EnvironmentVariableName = keyof EnvironmentVariables;
@@ -134,6 +138,8 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'FUNDING_ASSETS',
   'FX_SANDBOX_RATES',
   'REMITTANCE_ENABLED',
+  'API_KEY_CACHE_MS',
+  'TRANSFER_ESTIMATE_TTL_SECONDS',
 ];
 
 export interface VariableProblem {

@@ -59,6 +59,10 @@ export interface AppConfig {
   fxSandboxRates: Partial<Record<Currency, string>>;
   /** Cross-border remittance (`/user/remittance/*`); off by default, as in the seed ("currently disabled"). */
   remittanceEnabled: boolean;
+  /** API: how long a verified API key is remembered per process (0 = every request asks Postgres). */
+  apiKeyCacheMs: number;
+  /** How long a bank transfer estimate can be executed (seconds, default 300). */
+  transferEstimateTtlSeconds: number;
 }
 
 /**
@@ -119,6 +123,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const providerSandboxPort = int('PROVIDER_SANDBOX_PORT', DEFAULT_PROVIDER_SANDBOX_PORT, 0, 65535, 'a port number');
   const idempotencyTtlHours = int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720, 'a whole number of hours');
   const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
+  const apiKeyCacheMs = int('API_KEY_CACHE_MS', 1000, 0, 60_000, 'a whole number of milliseconds');
+  const transferEstimateTtlSeconds = int('TRANSFER_ESTIMATE_TTL_SECONDS', 300, 1, 86400, 'a whole number of seconds');
   const translatorApplyBatch = int('TRANSLATOR_APPLY_BATCH', 250, 1, 500, 'a whole number of provider events');
 
   // Required outside embedded mode; secrets never get a silent default.
@@ -215,6 +221,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fundingAssets,
     fxSandboxRates,
     remittanceEnabled: vars.REMITTANCE_ENABLED === 'true',
+    apiKeyCacheMs,
+    transferEstimateTtlSeconds,
   };
   return config;
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { getMetadataStorage } from 'class-validator';
+import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from './environment-variables';
 import { ConfigError, decodeKey, describeConfig, loadConfig, maskUrl } from './index';
 
 const key = () => randomBytes(32).toString('base64');
@@ -30,6 +32,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       idempotencyTtlHours: 24,
       webhookMaxAgeSeconds: 300,
+      apiKeyCacheMs: 1000,
+      transferEstimateTtlSeconds: 300,
       publicBaseUrl: 'http://127.0.0.1:3000',
     });
     expect(config.kafka).toBeUndefined();
@@ -60,6 +64,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         IDEMPOTENCY_TTL_HOURS: '48',
         WEBHOOK_MAX_AGE_SECONDS: '120',
+        API_KEY_CACHE_MS: '0',
       }),
     );
     expect(config.nodeEnv).toBe('production');
@@ -78,6 +83,7 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('debug');
     expect(config.idempotencyTtlHours).toBe(48);
     expect(config.webhookMaxAgeSeconds).toBe(120);
+    expect(config.apiKeyCacheMs).toBe(0);
   });
 
   it('lists every bad variable in one error, without their values', () => {
@@ -220,5 +226,22 @@ describe('loadConfig', () => {
     expect(decodeKey('K', bytes.toString('base64')).equals(bytes)).toBe(true);
     expect(decodeKey('K', bytes.toString('base64url')).equals(bytes)).toBe(true);
     expect(maskUrl('postgres://u@h/db')).toBe('postgres://u@h/db');
+  });
+});
+
+describe('the list of variables read from the environment', () => {
+  // TRANSFER_ESTIMATE_TTL_SECONDS was once declared and validated but missing from the list, so it was never read.
+  it('contains every variable EnvironmentVariables declares', () => {
+    const declared = getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((m) => m.propertyName);
+    expect(new Set(declared).size).toBeGreaterThan(20);
+    expect([...new Set(declared)].filter((name) => !(ENVIRONMENT_VARIABLE_NAMES as readonly string[]).includes(name))).toEqual([]);
+  });
+
+  it('reads the transfer estimate and API key cache settings', () => {
+    const config = loadConfig(service({ TRANSFER_ESTIMATE_TTL_SECONDS: '60', API_KEY_CACHE_MS: '250' }));
+    expect(config.transferEstimateTtlSeconds).toBe(60);
+    expect(config.apiKeyCacheMs).toBe(250);
   });
 });

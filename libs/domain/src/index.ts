@@ -21,3 +21,7 @@ export * from './funding/funding-assets';
 export * from './funding/exact-rate';
 export * from './funding/fx-rates';
 export * from './remittance/remittance.decider';
+export * from './funding/asset-balance.decider';
+export * from './transfer/transfer-request';
+export * from './transfer/transfer.decider';
+export * from './funding/asset-ledger';

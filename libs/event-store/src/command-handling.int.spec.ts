@@ -146,5 +146,42 @@ describe('handleCommand over the Postgres event store', () => {
       const approved = await handleCommand(store, other, customerDecider, kyc('created-elsewhere', 'approved'), ctx, now, { cache: fresh });
       expect(approved.events.map((e) => e.type)).toEqual(['CustomerKycStatusChanged']);
     });
+
+    describe('expecting a new stream', () => {
+      it('creates a stream without reading it first', async () => {
+        const { store: counted, reads } = counting();
+        const stream = customerStreamId('brand-new');
+        const result = await handleCommand(counted, stream, customerDecider, register('brand-new'), ctx, now, { cache: new StreamCache(), expectNewStream: true });
+        expect(reads()).toBe(0);
+        expect(result).toMatchObject({ revision: 0n, replayed: false });
+        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['CustomerRegistered']);
+      });
+
+      it('a stream that already exists is read and decided on as it is (here: the same profile again is a no-op)', async () => {
+        const stream = customerStreamId('not-new');
+        await handleCommand(store, stream, customerDecider, register('not-new'), ctx, now);
+        await handleCommand(store, stream, customerDecider, kyc('not-new', 'approved'), ctx, now);
+        const { store: counted, reads } = counting();
+        const result = await handleCommand(counted, stream, customerDecider, register('not-new'), ctx, now, { cache: new StreamCache(), expectNewStream: true, maxAttempts: 1 });
+        expect(reads()).toBe(1);
+        expect(result.events).toEqual([]);
+        expect(result.state).toMatchObject({ kyc: 'approved' });
+        expect(await store.readStream(stream)).toHaveLength(2);
+      });
+
+      it('a retry of a seeded command is answered as a replay with the stream as it is now, not the state it started from', async () => {
+        const stream = customerStreamId('retried');
+        const seeded = { ...ctx, eventIdSeed: 'http:k1:retried:key-9' };
+        await handleCommand(store, stream, customerDecider, register('retried'), seeded, now);
+        await handleCommand(store, stream, customerDecider, kyc('retried', 'approved'), ctx, now);
+        const { store: counted, reads } = counting();
+        const again = await handleCommand(counted, stream, customerDecider, register('retried'), seeded, now, { cache: new StreamCache(), expectNewStream: true, maxAttempts: 1 });
+        expect(reads()).toBe(1);
+        expect(again.replayed).toBe(true);
+        expect(again.revision).toBe(1n);
+        expect(again.state).toMatchObject({ kyc: 'approved' });
+        expect(await store.readStream(stream)).toHaveLength(2);
+      });
+    });
   });
 });

@@ -34,6 +34,13 @@ export interface HandleCommandOptions {
   schemaVersion?: number;
   /** Streams as this process last saw them: lets a command skip the read when nothing changed meanwhile. */
   cache?: StreamCache;
+  /**
+   * The caller expects the stream not to exist yet (its id was just minted, e.g. a new payout). The first attempt then
+   * decides on the empty stream without reading it and appends with `no_stream`; a stream that does exist fails that
+   * append and is read and decided again, like a stale cache entry. Ignored for seeded commands (`eventIdSeed`: a
+   * retry with the same idempotency key expects its stream to exist), which always read.
+   */
+  expectNewStream?: boolean;
 }
 
 /**
@@ -116,7 +123,9 @@ export async function handleCommand<S, C, E extends DomainEvent>(
 
   const cache = options.cache;
   // The first attempt may decide on the cached stream; any doubt (a conflict, a no-op, a refusal) reads it fresh.
-  let cached = cache?.get(streamId);
+  // Not for a seeded command: its retry may find its own events already written, and the store answers such an
+  // idempotent repeat as a success, which would hide the events written after them.
+  let cached = cache?.get(streamId) ?? (options.expectNewStream && !context.eventIdSeed ? { ids: [], events: [] } : undefined);
 
   for (let attempt = 1; ; attempt++) {
     let stream: CachedStream;
@@ -175,15 +184,15 @@ export async function handleCommand<S, C, E extends DomainEvent>(
       const result = await store.appendToStream(streamId, toAppend, {
         expectedRevision: revision < 0n ? 'no_stream' : revision,
       });
-      const newState = newEvents.reduce((s, e) => decider.evolve(s, e), state);
-      if (cache) {
-        // Only when the store says the stream now ends with exactly these events (not an idempotent no-op).
-        if (result.nextExpectedRevision === revision + BigInt(newEvents.length)) {
-          cache.set(streamId, { ids: [...stream.ids, ...toAppend.map((e) => e.id)], events: [...history, ...newEvents], folded: { decider, state: newState } });
-        } else {
-          cache.delete(streamId);
-        }
+      if (result.nextExpectedRevision !== revision + BigInt(newEvents.length)) {
+        // The store found these events already written (an idempotent repeat), so the stream is not what this attempt
+        // decided on: read it and answer from what is there (the seeded-id check above reports the replay).
+        cache?.delete(streamId);
+        if (fromCache) attempt--;
+        continue;
       }
+      const newState = newEvents.reduce((s, e) => decider.evolve(s, e), state);
+      cache?.set(streamId, { ids: [...stream.ids, ...toAppend.map((e) => e.id)], events: [...history, ...newEvents], folded: { decider, state: newState } });
       return { events: newEvents, state: newState, revision: result.nextExpectedRevision, replayed: false };
     } catch (error) {
       cache?.delete(streamId);

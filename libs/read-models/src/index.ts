@@ -15,3 +15,4 @@ export * from './ledger/ledger.projection';
 export * from './ledger/verify-ledger';
 export * from './payouts/payouts.projection';
 export * from './remittances/remittances.projection';
+export * from './asset-ledger/asset-ledger.projection';

@@ -324,6 +324,39 @@ describe('error shape and validation', () => {
 });
 
 describe('authentication', () => {
+  describe('remembering verified keys (API_KEY_CACHE_MS, 1000 here by default)', () => {
+    it('a key revoked through this process is refused on the very next request, even right after it was used', async () => {
+      const keys = app.get(ApiKeyService);
+      const { id, key } = await keys.create('platform-e2e-revoke-now', 'app');
+      expect((await call('GET', '/things/mine', { key })).status).toBe(200);
+      await keys.revoke(id);
+      expect((await call('GET', '/things/mine', { key })).status).toBe(401);
+    });
+
+    it('a key revoked by another process (a plain UPDATE here) stops working within the cache time', async () => {
+      const keys = app.get(ApiKeyService);
+      const { id, key } = await keys.create('platform-e2e-revoke-elsewhere', 'app');
+      expect((await call('GET', '/things/mine', { key })).status).toBe(200);
+      await pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id]);
+      const revokedAt = performance.now();
+      // Still remembered for now: this is the documented window, not a leak.
+      expect((await call('GET', '/things/mine', { key })).status).toBe(200);
+      while ((await call('GET', '/things/mine', { key })).status === 200) {
+        expect(performance.now() - revokedAt).toBeLessThan(1000 + 500);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await call('GET', '/things/mine', { key })).status).toBe(401);
+    });
+
+    it('an unknown key is never remembered: a key created after a failed attempt works at once', async () => {
+      const keys = app.get(ApiKeyService);
+      const later = 'pk_' + 'L'.repeat(43);
+      expect((await call('GET', '/things/mine', { key: later })).status).toBe(401);
+      await keys.ensureKey(later, 'platform-e2e-later', 'app');
+      expect((await call('GET', '/things/mine', { key: later })).status).toBe(200);
+    });
+  });
+
   it('401 without a key, with an unknown key, with a revoked key', async () => {
     for (const options of [{ key: null }, { key: 'pk_' + 'x'.repeat(43) }, { key: revokedKey }, { authorization: 'Basic abc def' }]) {
       const res = await call('GET', '/things/mine', options);

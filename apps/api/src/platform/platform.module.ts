@@ -68,6 +68,7 @@ export class PlatformModule {
       bootstrapApiKeys: options.bootstrapApiKeys ?? [],
       readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
       idempotencyPurgeIntervalMs: options.idempotencyPurgeIntervalMs ?? 3_600_000,
+      apiKeyCacheMs: options.apiKeyCacheMs ?? 1000,
     };
     return {
       module: PlatformModule,

@@ -27,6 +27,8 @@ export interface PlatformModuleOptions {
   readinessTimeoutMs?: number;
   /** How often expired idempotency rows are deleted, ms (default 1 h; 0 = never). */
   idempotencyPurgeIntervalMs?: number;
+  /** How long a verified API key is remembered in this process, ms (config API_KEY_CACHE_MS; default 1000; 0 = never). */
+  apiKeyCacheMs?: number;
 }
 
 export type ResolvedPlatformOptions = Required<Omit<PlatformModuleOptions, 'logger'>> & { logger: Logger };

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { WORKER_OPTIONS, type WorkerOptions } from './worker-options';
 import { Pool, PoolClient } from 'pg';
-import { AchPullCommand, achPullDecider, achPullStreamId, assertNever, DomainError, payoutDecider } from '@payments/domain';
+import { AchPullCommand, achPullDecider, achPullStreamId, assertNever, DomainError, payoutDecider, transferDecider } from '@payments/domain';
 import { CommandProcessor } from '@payments/event-store';
 import { advanceFeedCursor, findProviderTransfers, migrateProviderTransfers, PG_POOL, ProviderTransferRef, recordProviderTransfer, withLockedFeedCursor } from '@payments/read-models';
 import { ProviderBankTransfer, ProviderBankTransferEvent, SyncBankTransferEventsInput, SyncedBankTransferEvents } from '@payments/providers/plaid';
 import { PLAID_BANK_TRANSFERS } from '@payments/providers/nest/provider-tokens';
-import { payoutCommandForBankTransferEvent } from './bank-transfer-payout-commands';
+import { payoutCommandForBankTransferEvent, transferCommandForBankTransferEvent } from './bank-transfer-payout-commands';
 
 /** What the sync needs from the provider (PlaidBankTransferAdapter implements it). */
 export interface BankTransferEventFeed {
@@ -31,7 +31,7 @@ const READ_AHEAD = 500;
 /** Events whose commands run together (one cursor update per batch), unless WorkerOptions say otherwise. */
 const APPLY_BATCH = 250;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PERMANENT_ISSUES = new Set(['ach_pull_outcome_conflict', 'provider_transfer_mismatch', 'payout_outcome_conflict', 'provider_payout_mismatch']);
+const PERMANENT_ISSUES = new Set(['ach_pull_outcome_conflict', 'provider_transfer_mismatch', 'payout_outcome_conflict', 'provider_payout_mismatch', 'transfer_outcome_conflict']);
 
 type Outcome = 'applied' | 'skipped' | Error;
 
@@ -336,10 +336,8 @@ export class BankTransferEventsSync {
     switch (ref.kind) {
       case 'ach-pull':
       case 'payout':
-        return ref;
       case 'transfer':
-        this.logger.error(`provider event ${event.eventId} is about a ${ref.kind} (${ref.aggregateId}); no translation for that kind yet, skipped`);
-        return 'skipped';
+        return ref;
       default:
         return assertNever(ref.kind, 'provider transfer kind');
     }
@@ -353,6 +351,12 @@ export class BankTransferEventsSync {
       eventIdSeed: `plaid:bank-transfer-event:${event.eventId}`,
     };
     try {
+      if (ref.kind === 'transfer') {
+        // An ACH bank transfer's BankOut credit (see bank-transfer-payout-commands.ts); PENDING changes nothing.
+        const transferCommand = transferCommandForBankTransferEvent(event, this.commands.now());
+        if (transferCommand) await this.commands.execute(ref.streamId, transferDecider, transferCommand, context);
+        return 'applied';
+      }
       if (ref.kind === 'payout') {
         // A payout's ACH credit (see bank-transfer-payout-commands.ts); PENDING changes nothing.
         const payoutCommand = payoutCommandForBankTransferEvent(event, this.commands.now());

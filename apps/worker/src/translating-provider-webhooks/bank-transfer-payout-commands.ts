@@ -1,4 +1,4 @@
-import { assertNever, PayoutCommand } from '@payments/domain';
+import { assertNever, PayoutCommand, TransferCommand } from '@payments/domain';
 import { ProviderBankTransferEvent } from '@payments/providers/plaid';
 
 /**
@@ -19,6 +19,29 @@ export function payoutCommandForBankTransferEvent(event: ProviderBankTransferEve
       return { type: 'MarkReturned', data: { reason: reason('REVERSED') }, now };
     case 'CANCELLED':
       return { type: 'MarkFailed', data: { reason: { code: 'CANCELLED', description: 'the provider cancelled the transfer before it was sent' } }, now };
+    default:
+      return assertNever(event.type, 'provider bank transfer event type');
+  }
+}
+
+/**
+ * The transfer command a bank transfer event means for an ACH bank transfer's BankOut credit (issue 5), or undefined
+ * (PENDING changes nothing): POSTED → completed; FAILED, CANCELLED → failed (the asset is returned); REVERSED → failed
+ * too, refused by the transfer once it completed (a return after completion needs ops: logged, skipped).
+ */
+export function transferCommandForBankTransferEvent(event: ProviderBankTransferEvent, now: Date): TransferCommand | undefined {
+  const reason = (fallback: string) => ({ code: event.failure?.achReturnCode ?? fallback, description: event.failure?.description ?? `the provider reported the transfer ${fallback.toLowerCase()}` });
+  switch (event.type) {
+    case 'PENDING':
+      return undefined;
+    case 'POSTED':
+      return { type: 'CompleteTransfer', data: {}, now };
+    case 'FAILED':
+      return { type: 'FailTransfer', data: { reason: reason('FAILED') }, now };
+    case 'REVERSED':
+      return { type: 'FailTransfer', data: { reason: reason('REVERSED') }, now };
+    case 'CANCELLED':
+      return { type: 'FailTransfer', data: { reason: { code: 'CANCELLED', description: 'the provider cancelled the transfer before it was sent' } }, now };
     default:
       return assertNever(event.type, 'provider bank transfer event type');
   }

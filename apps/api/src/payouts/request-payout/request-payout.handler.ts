@@ -57,7 +57,10 @@ export class RequestPayoutHandler implements ICommandHandler<RequestPayoutComman
     checkPayoutRequest(request);
 
     await this.hold(userId, currency, payoutId, request, context);
-    const result = await this.commands.execute(payoutStreamId(payoutId), payoutDecider, { type: 'RequestPayout', data: request, now: this.commands.now() }, context);
+    // A fresh id: decided without reading a stream that cannot exist yet (a keyed retry still reads; see expectNewStream).
+    const result = await this.commands.execute(payoutStreamId(payoutId), payoutDecider, { type: 'RequestPayout', data: request, now: this.commands.now() }, context, {
+      expectNewStream: true,
+    });
     const state = result.state;
     if (state.status === 'NONE' || state.status === 'ABANDONED') throw new Error(`payout ${payoutId} not requested after RequestPayout`);
     const requested = state.request;

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@payments/read-models';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { PLATFORM_OPTIONS, ResolvedPlatformOptions } from '../platform.tokens';
 import type { ApiKeyScope, RequestPrincipal } from './principal';
 
 const MAX_KEY_LENGTH = 256;
@@ -19,10 +20,27 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
-/** API keys live in `api_keys` as sha256 hashes; the plaintext is shown once, at creation. */
+/** Verified keys remembered at most; the oldest goes first. */
+const MAX_CACHED_KEYS = 1000;
+
+/**
+ * API keys live in `api_keys` as sha256 hashes; the plaintext is shown once, at creation.
+ *
+ * A verified key is remembered for `apiKeyCacheMs` (API_KEY_CACHE_MS, default 1 s) so a busy client does not cost a
+ * Postgres round trip per request. Revoking through this service forgets the key at once; a revocation made by
+ * another process (the ops CLI, another replica) takes effect here within that time. Unknown and revoked keys are
+ * never remembered: every failed attempt asks Postgres.
+ */
 @Injectable()
 export class ApiKeyService {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  private readonly verified = new Map<string, { principal: RequestPrincipal; until: number }>();
+  /** Bumped by every revocation here, so a verification that raced it is not remembered. */
+  private revocations = 0;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PLATFORM_OPTIONS) private readonly options: Pick<ResolvedPlatformOptions, 'apiKeyCacheMs'>,
+  ) {}
 
   /** Creates a key and returns it; this is the only time the plaintext exists outside the caller. */
   async create(name: string, scope: ApiKeyScope): Promise<{ id: string; key: string }> {
@@ -52,20 +70,33 @@ export class ApiKeyService {
     return record;
   }
 
-  /** Revokes a key; true when it was active. Takes effect on the next request (no cache). */
+  /** Revokes a key; true when it was active. This process refuses it from the next request on (see the class comment for others). */
   async revoke(id: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+    this.revocations += 1;
+    for (const [hash, entry] of this.verified) if (entry.principal.apiKeyId === id) this.verified.delete(hash);
     return (rowCount ?? 0) > 0;
   }
 
   /** The principal for an active key, or null for an unknown or revoked one. */
   async verify(plaintextKey: string): Promise<RequestPrincipal | null> {
     if (plaintextKey.length === 0 || plaintextKey.length > MAX_KEY_LENGTH) return null;
-    const { rows } = await this.pool.query<{ id: string; scope: ApiKeyScope }>(
-      'SELECT id, scope FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
-      [hashApiKey(plaintextKey)],
-    );
-    return rows[0] ? { apiKeyId: rows[0].id, scope: rows[0].scope } : null;
+    const hash = hashApiKey(plaintextKey);
+    const now = performance.now();
+    const remembered = this.verified.get(hash);
+    if (remembered && remembered.until > now) return remembered.principal;
+    this.verified.delete(hash);
+    const revocations = this.revocations;
+    const { rows } = await this.pool.query<{ id: string; scope: ApiKeyScope }>('SELECT id, scope FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
+      hash,
+    ]);
+    if (!rows[0]) return null;
+    const principal: RequestPrincipal = { apiKeyId: rows[0].id, scope: rows[0].scope };
+    if (this.options.apiKeyCacheMs > 0 && revocations === this.revocations) {
+      this.verified.set(hash, { principal, until: now + this.options.apiKeyCacheMs });
+      if (this.verified.size > MAX_CACHED_KEYS) this.verified.delete(this.verified.keys().next().value as string);
+    }
+    return principal;
   }
 
   async list(): Promise<ApiKeyRecord[]> {

@@ -70,6 +70,7 @@ export class InitiateAccountAchPullHandler implements ICommandHandler<InitiateAc
         now: this.commands.now(),
       },
       context,
+      { expectNewStream: true }, // a fresh id: no read of a stream that cannot exist yet
     );
     return { transaction_id: pullId, process_uuid: pullId, user_uuid: userId, amount: toMajorNumber(money.amountMinor, money.currency), currency: 'USD' };
   }

@@ -41,6 +41,7 @@ export class InitiateAchPullHandler implements ICommandHandler<InitiateAchPullCo
       achPullDecider,
       { type: 'RequestAchPull', data: { pull_id: pullId, user_id: userId, amount: money, via: 'LINKED_BANK_ACCOUNT', customer, link }, now: this.commands.now() },
       context,
+      { expectNewStream: true }, // a fresh id: no read of a stream that cannot exist yet
     );
     return { uuid: pullId, status: 'PENDING' };
   }
