@@ -74,3 +74,9 @@ export function nuban(bankCode: string): string {
   const serial = `${1 + randomInt(9)}${digits(8)}`;
   return recordRecipientNumber('account_number', `${serial}${nubanCheckDigit(bankCode, serial)}`);
 }
+
+/** A remittance beneficiary's account number (16 digits, like many PKR or INR bank accounts); for `beneficiary.account_number`. */
+export function remittanceAccountNumber(length = 16): string {
+  if (length < 8 || length > 34) throw new RangeError('remittanceAccountNumber: 8 to 34 digits');
+  return recordRecipientNumber('account_number', `${1 + randomInt(9)}${digits(length - 1)}`);
+}

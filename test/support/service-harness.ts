@@ -69,6 +69,8 @@ export interface StartServiceOptions {
   worker?: boolean;
   /** The service's clock (the sandbox keeps the real one): e.g. one running ahead makes every provider signature stale. */
   clock?: Clock;
+  /** More configuration variables for the service (e.g. `{ REMITTANCE_ENABLED: 'true' }`); they win over the harness's. */
+  env?: Record<string, string>;
 }
 
 /** The service's log level in tests that write the run's log files. */
@@ -123,6 +125,7 @@ export async function startService(label: string, options: StartServiceOptions =
     // With a run log file the service logs what it would in production (info) there, and nothing to the test output.
     LOG_LEVEL: logDestination ? RUN_LOG_LEVEL : 'error',
     ...(useKafka ? { KAFKA_BROKERS: testKafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: topicPrefix } : {}),
+    ...(options.env ?? {}),
   });
   if (config.kafka) {
     await ensureTopics(createKafka({ brokers: config.kafka.brokers, clientId: `${label}-admin` }), {

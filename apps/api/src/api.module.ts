@@ -10,6 +10,8 @@ import { AccountsModule } from './accounts/accounts.module';
 import { RecipientsModule } from './recipients/recipients.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { PayoutsModule } from './payouts/payouts.module';
+import { FxRatesModule } from './fx-rates/fx-rates.module';
+import { RemittanceModule } from './remittance/remittance.module';
 import { TransfersModule } from './transfers/transfers.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
@@ -39,6 +41,8 @@ export class ApiModule {
         RecipientsModule,
         LedgerModule,
         PayoutsModule,
+        FxRatesModule,
+        RemittanceModule,
         TransfersModule,
       ],
       providers: [ObservabilityWiring],

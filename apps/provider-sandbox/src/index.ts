@@ -7,3 +7,4 @@ export { BankTransfersService } from './bank-transfers/bank-transfers.service';
 export type { BankTransfersSandboxOptions } from './bank-transfers/bank-transfers.options';
 export { PaymentRailsService, PAYOUT_EVENTS_UPDATE_WEBHOOK } from './payment-rails/payment-rails.service';
 export type { PaymentRailsSandboxOptions } from './payment-rails/payment-rails.options';
+export { RemittancesService } from './remittances/remittances.service';

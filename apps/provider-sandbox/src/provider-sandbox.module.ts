@@ -4,6 +4,7 @@ import { ResolvedSandboxOptions, SANDBOX_OPTIONS } from './common/sandbox-option
 import { ItemsModule } from './items/items.module';
 import { LinkModule } from './link/link.module';
 import { PaymentRailsModule } from './payment-rails/payment-rails.module';
+import { RemittancesModule } from './remittances/remittances.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** One module per Plaid product area; they share WebhooksModule for signed delivery. */
@@ -13,7 +14,7 @@ export class ProviderSandboxModule {
     return {
       module: ProviderSandboxModule,
       global: true,
-      imports: [WebhooksModule, ItemsModule, LinkModule, BankTransfersModule, PaymentRailsModule],
+      imports: [WebhooksModule, ItemsModule, LinkModule, BankTransfersModule, PaymentRailsModule, RemittancesModule],
       providers: [{ provide: SANDBOX_OPTIONS, useValue: options }],
       exports: [SANDBOX_OPTIONS],
     };

@@ -8,6 +8,8 @@ import { PayoutRailsEventsSync } from './translating-provider-webhooks/payout-ra
 import { PayoutSubmissionProcessManager } from './submitting-payouts/payout-submission.process-manager';
 import { PayoutAccountHoldsProcessManager } from './settling-payout-holds/payout-account-holds.process-manager';
 import { OrphanPayoutHoldSweep } from './settling-payout-holds/orphan-payout-hold-sweep';
+import { RemittanceSubmissionProcessManager } from './submitting-remittances/remittance-submission.process-manager';
+import { RemittanceAccountHoldsProcessManager } from './settling-remittance-holds/remittance-account-holds.process-manager';
 import { TransferStepsProcessManager } from './executing-transfers/transfer-steps.process-manager';
 import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
 import { WebhookConsumerService, WORKER_OPTIONS, WorkerOptions } from './translating-provider-webhooks/webhook-consumer.service';
@@ -31,12 +33,14 @@ export class WorkerModule {
         PayoutSubmissionProcessManager,
         PayoutAccountHoldsProcessManager,
         OrphanPayoutHoldSweep,
+        RemittanceSubmissionProcessManager,
+        RemittanceAccountHoldsProcessManager,
         TransferStepsProcessManager,
         { provide: WEBHOOK_HANDLER, useExisting: PlaidWebhookTranslator },
         { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },
         { provide: CONSUMER_LAG_SOURCE, useExisting: WebhookConsumerService },
       ],
-      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager],
+      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager, RemittanceSubmissionProcessManager, RemittanceAccountHoldsProcessManager],
     };
   }
 }

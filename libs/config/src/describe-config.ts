@@ -27,6 +27,9 @@ export function describeConfig(config: AppConfig | EmbeddedAppConfig): Record<st
     logLevel: config.logLevel,
     idempotencyTtlHours: config.idempotencyTtlHours,
     webhookMaxAgeSeconds: config.webhookMaxAgeSeconds,
+    fundingAssets: config.fundingAssets.map((asset) => asset.symbol),
+    fxSandboxRates: config.fxSandboxRates,
+    remittanceEnabled: config.remittanceEnabled,
     apiKeyCacheMs: config.apiKeyCacheMs,
     transferEstimateTtlSeconds: config.transferEstimateTtlSeconds,
   };

@@ -2,6 +2,7 @@ import { IsIn, IsOptional, Matches, MaxLength, MinLength, ValidationError, valid
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const BOOLEANS = ['true', 'false'] as const;
 
 const INTEGER = /^\d{1,9}$/;
 const HTTP_URL = /^https?:\/\/[^\s/?#]+(?:\/[^\s]*)?$/;
@@ -90,6 +91,16 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-3600)' })
   WEBHOOK_MAX_AGE_SECONDS?: string;
 
+  // JSON; its content is checked in load-config.ts (parseFundingAssets).
+  @IsOptional() @MaxLength(65536, { message: 'must be a JSON array of at most 65536 characters' })
+  FUNDING_ASSETS?: string;
+
+  // JSON; its content is checked in load-config.ts (currencies and exact decimal rates).
+  @IsOptional() @MaxLength(8192, { message: 'must be a JSON object of at most 8192 characters' })
+  FX_SANDBOX_RATES?: string;
+
+  @IsOptional() @IsIn(BOOLEANS, { message: 'must be true or false' })
+  REMITTANCE_ENABLED?: string;
   @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds (0-60000)' })
   API_KEY_CACHE_MS?: string;
   @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-86400)' })
@@ -124,6 +135,9 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'LOG_LEVEL',
   'IDEMPOTENCY_TTL_HOURS',
   'WEBHOOK_MAX_AGE_SECONDS',
+  'FUNDING_ASSETS',
+  'FX_SANDBOX_RATES',
+  'REMITTANCE_ENABLED',
   'API_KEY_CACHE_MS',
   'TRANSFER_ESTIMATE_TTL_SECONDS',
 ];

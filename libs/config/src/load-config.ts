@@ -1,3 +1,4 @@
+import { Currency, DEFAULT_FUNDING_ASSETS, FundingAsset, formatRate, isCurrency, parseFundingAssets, parseRate } from '@payments/domain';
 import { EnvironmentVariables, LOG_LEVELS, NODE_ENVS, VariableProblem, readEnvironment } from './environment-variables';
 import { Secret } from './secret';
 
@@ -52,6 +53,12 @@ export interface AppConfig {
   logLevel: LogLevel;
   idempotencyTtlHours: number;
   webhookMaxAgeSeconds: number;
+  /** The funding assets (tokens) transfers may be funded from; default DEFAULT_FUNDING_ASSETS (WUSD, WEUR). */
+  fundingAssets: readonly FundingAsset[];
+  /** Sandbox FX table overrides: currency → units per USD (exact decimal strings); the rest keep their sandbox defaults. */
+  fxSandboxRates: Partial<Record<Currency, string>>;
+  /** Cross-border remittance (`/user/remittance/*`); off by default, as in the seed ("currently disabled"). */
+  remittanceEnabled: boolean;
   /** API: how long a verified API key is remembered per process (0 = every request asks Postgres). */
   apiKeyCacheMs: number;
   /** How long a bank transfer estimate can be executed (seconds, default 300). */
@@ -160,6 +167,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  let fundingAssets: readonly FundingAsset[] = DEFAULT_FUNDING_ASSETS;
+  if (ok('FUNDING_ASSETS')) {
+    try {
+      fundingAssets = parseFundingAssets(vars.FUNDING_ASSETS as string);
+    } catch (error) {
+      problem(
+        'FUNDING_ASSETS',
+        error instanceof SyntaxError
+          ? 'must be valid JSON: an array of {address, symbol, decimals, peggedTo}'
+          : `must be an array of {address, symbol, decimals, peggedTo}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  const fxSandboxRates = ok('FX_SANDBOX_RATES') ? parseFxSandboxRates(vars.FX_SANDBOX_RATES as string, (text) => problem('FX_SANDBOX_RATES', text)) : {};
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const stripSlash = (url: string) => url.replace(/\/+$/, '');
@@ -195,10 +218,52 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: (vars.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     idempotencyTtlHours,
     webhookMaxAgeSeconds,
+    fundingAssets,
+    fxSandboxRates,
+    remittanceEnabled: vars.REMITTANCE_ENABLED === 'true',
     apiKeyCacheMs,
     transferEstimateTtlSeconds,
   };
   return config;
+}
+
+/**
+ * `FX_SANDBOX_RATES`: a JSON object of currency → units per USD as a decimal string (`{"NGN": "1600", "EUR": "0.92"}`).
+ * Numbers are refused (a JSON number is a float); USD, the table's base, may only be "1". Rates come back normalised.
+ */
+export function parseFxSandboxRates(json: string, report: (problem: string) => void): Partial<Record<Currency, string>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    report('must be valid JSON: an object of currency → units per USD as a decimal string, e.g. {"NGN": "1600"}');
+    return {};
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    report('must be a JSON object of currency → units per USD as a decimal string, e.g. {"NGN": "1600"}');
+    return {};
+  }
+  const rates: Partial<Record<Currency, string>> = {};
+  const bad: string[] = [];
+  for (const [currency, rate] of Object.entries(value)) {
+    if (!isCurrency(currency)) {
+      bad.push(`${currency.slice(0, 8)}: not a supported currency`);
+      continue;
+    }
+    if (typeof rate !== 'string') {
+      bad.push(`${currency}: the rate must be a decimal string such as "1600.5"`);
+      continue;
+    }
+    try {
+      rates[currency] = formatRate(parseRate(rate));
+    } catch {
+      bad.push(`${currency}: the rate must be a positive decimal with at most 18 decimals`);
+      continue;
+    }
+    if (currency === 'USD' && rates.USD !== '1') bad.push('USD: the base of the table, its rate can only be "1"');
+  }
+  if (bad.length > 0) report(`has bad entries (${bad.join('; ')})`);
+  return rates;
 }
 
 /** Embedded mode's configuration (`npm start`): the process environment, with database and keys optional. */

@@ -177,6 +177,50 @@ describe('loadConfig', () => {
     expect(JSON.stringify(config)).not.toContain('plaid-secret-value');
   });
 
+  describe('funding assets, sandbox FX rates and the remittance flag', () => {
+    const wusd = { address: '0x0774164DC20524Bb239b39D1DC42573C3E4C6976', symbol: 'WUSD', decimals: 6, peggedTo: 'USD' };
+
+    it('defaults to the seed tokens, the sandbox table and remittance off', () => {
+      const config = loadConfig(service());
+      expect(config.fundingAssets.map((a) => a.symbol)).toEqual(['WUSD', 'WEUR']);
+      expect(config.fxSandboxRates).toEqual({});
+      expect(config.remittanceEnabled).toBe(false);
+    });
+
+    it('parses configured assets, rate overrides (normalised) and the flag', () => {
+      const config = loadConfig(
+        service({
+          FUNDING_ASSETS: JSON.stringify([wusd, { address: '0x' + 'b'.repeat(40), symbol: 'WGBP', decimals: 18, peggedTo: 'GBP' }]),
+          FX_SANDBOX_RATES: '{"NGN": "1600.50", "EUR": "0.92", "USD": "1.0"}',
+          REMITTANCE_ENABLED: 'true',
+        }),
+      );
+      expect(config.fundingAssets.map((a) => `${a.symbol}/${a.peggedTo}/${a.decimals}`)).toEqual(['WUSD/USD/6', 'WGBP/GBP/18']);
+      expect(config.fxSandboxRates).toEqual({ NGN: '1600.5', EUR: '0.92', USD: '1' });
+      expect(config.remittanceEnabled).toBe(true);
+      expect(loadConfig(service({ REMITTANCE_ENABLED: 'false' })).remittanceEnabled).toBe(false);
+    });
+
+    it('stops start-up on a bad asset list, rate table or flag, naming each', () => {
+      const problems = problemsOf(() =>
+        loadConfig(service({ FUNDING_ASSETS: '[{"address": "0x12", "symbol": "WUSD", "decimals": 6, "peggedTo": "USD"}]', FX_SANDBOX_RATES: '{"NGN": 1600}', REMITTANCE_ENABLED: 'yes' })),
+      );
+      expect(problems).toEqual({
+        FUNDING_ASSETS: expect.stringContaining('address must be 0x followed by 40 hex digits'),
+        FX_SANDBOX_RATES: expect.stringContaining('NGN: the rate must be a decimal string'),
+        REMITTANCE_ENABLED: 'must be true or false',
+      });
+      expect(problemsOf(() => loadConfig(service({ FUNDING_ASSETS: 'not json' })))).toEqual({ FUNDING_ASSETS: expect.stringContaining('must be valid JSON') });
+      expect(problemsOf(() => loadConfig(service({ FUNDING_ASSETS: JSON.stringify([wusd, wusd]) })))).toEqual({ FUNDING_ASSETS: expect.stringContaining('configured twice') });
+      expect(problemsOf(() => loadConfig(service({ FX_SANDBOX_RATES: '["NGN"]' })))).toEqual({ FX_SANDBOX_RATES: expect.stringContaining('JSON object') });
+      const rates = problemsOf(() => loadConfig(service({ FX_SANDBOX_RATES: '{"XXX": "1", "EUR": "-0.9", "JPY": "0", "USD": "2"}' }))).FX_SANDBOX_RATES;
+      expect(rates).toContain('XXX: not a supported currency');
+      expect(rates).toContain('EUR: the rate must be a positive decimal');
+      expect(rates).toContain('JPY: the rate must be a positive decimal');
+      expect(rates).toContain('USD: the base of the table');
+    });
+  });
+
   it('decodes url-safe and standard base64 keys alike', () => {
     const bytes = randomBytes(32);
     expect(decodeKey('K', bytes.toString('base64')).equals(bytes)).toBe(true);

@@ -20,6 +20,7 @@ export * from './customer/capabilities';
 export * from './funding/funding-assets';
 export * from './funding/exact-rate';
 export * from './funding/fx-rates';
+export * from './remittance/remittance.decider';
 export * from './funding/asset-balance.decider';
 export * from './transfer/transfer-request';
 export * from './transfer/transfer.decider';

@@ -2,15 +2,26 @@ import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicatio
 import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { AppConfig, ConfigModule } from '@payments/config';
-import { Clock, DEFAULT_FUNDING_ASSETS, FundingAssetRegistry, systemClock } from '@payments/domain';
+import { Clock, FundingAssetRegistry, systemClock } from '@payments/domain';
 import { EventStore, EventStoreModule } from '@payments/event-store';
 import { PostgresEventStore } from '@payments/event-store/postgres/postgres-event-store';
 import { EsdbEventStore } from '@payments/event-store/esdb/esdb-event-store';
 import { createKafka, ensureTopics, MessagingLogger, TOPOLOGY } from '@payments/messaging';
 import { createPlaidApi, PlaidBankTransferAdapter, PlaidLinkAdapter, PlaidWebhookVerifier } from '@payments/providers/plaid';
-import { FIELD_CIPHER, FINGERPRINTER, FUNDING_ASSETS, FX_RATES, PAYMENT_RAILS, PLAID_BANK_TRANSFERS, PLAID_LINK, PLAID_WEBHOOK_VERIFIER } from '@payments/providers/nest/provider-tokens';
+import {
+  FIELD_CIPHER,
+  FINGERPRINTER,
+  FUNDING_ASSETS,
+  FX_RATES,
+  PAYMENT_RAILS,
+  PLAID_BANK_TRANSFERS,
+  PLAID_LINK,
+  PLAID_WEBHOOK_VERIFIER,
+  REMITTANCES,
+} from '@payments/providers/nest/provider-tokens';
 import { PaymentRailsHttpAdapter } from '@payments/providers/payment-rails';
 import { SandboxFxRates } from '@payments/providers/fx';
+import { RemittancesHttpAdapter } from '@payments/providers/remittances';
 import { PG_POOL } from '@payments/read-models';
 import { FieldCipher, Fingerprinter } from '@payments/security';
 
@@ -75,9 +86,11 @@ export class InfrastructureModule {
       { provide: PLAID_BANK_TRANSFERS, useValue: new PlaidBankTransferAdapter(plaid) },
       // SEPA, FPS and NGN payouts: the same provider (provider-sandbox in dev and tests) and credentials as Plaid's.
       { provide: PAYMENT_RAILS, useValue: new PaymentRailsHttpAdapter(provider) },
-      // Sandbox defaults until configuration for them exists (issue 5).
-      { provide: FX_RATES, useValue: new SandboxFxRates() },
-      { provide: FUNDING_ASSETS, useValue: new FundingAssetRegistry(DEFAULT_FUNDING_ASSETS) },
+      // Cross-border remittances: the same provider and credentials.
+      { provide: REMITTANCES, useValue: new RemittancesHttpAdapter(provider) },
+      // The sandbox FX table (FX_SANDBOX_RATES over its defaults; ops can change it at run time) and FUNDING_ASSETS.
+      { provide: FX_RATES, useValue: new SandboxFxRates(config.fxSandboxRates, () => clock.now()) },
+      { provide: FUNDING_ASSETS, useValue: new FundingAssetRegistry(config.fundingAssets) },
       { provide: PLAID_WEBHOOK_VERIFIER, useValue: PlaidWebhookVerifier.forPlaidApi(plaid, { clock, maxAgeSeconds: config.webhookMaxAgeSeconds }) },
       { provide: FIELD_CIPHER, useValue: new FieldCipher(config.encryptionKey.reveal()) },
       { provide: FINGERPRINTER, useValue: new Fingerprinter(config.fingerprintKey.reveal()) },

@@ -14,4 +14,5 @@ export * from './account-balances/account-balances.projection';
 export * from './ledger/ledger.projection';
 export * from './ledger/verify-ledger';
 export * from './payouts/payouts.projection';
+export * from './remittances/remittances.projection';
 export * from './asset-ledger/asset-ledger.projection';

@@ -87,7 +87,7 @@ const pair = (debit: LedgerAccountRef, credit: LedgerAccountRef, amountMinor: bi
 ];
 
 const SOURCE_LABEL = { ACH_PULL: 'ACH deposit from linked bank account' } as const;
-const PURPOSE_LABEL = { PAYOUT: 'Payout to recipient', TRANSFER: 'Transfer' } as const;
+const PURPOSE_LABEL = { PAYOUT: 'Payout to recipient', TRANSFER: 'Transfer', REMITTANCE: 'Cross-border remittance' } as const;
 const because = (reason: { code: string; description: string }): string => `${reason.code}: ${reason.description}`;
 
 /** The balanced ledger transaction of one money event (pure: the same event always gives the same transaction). */

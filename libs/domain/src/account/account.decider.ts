@@ -15,7 +15,7 @@ export const accountStreamId = (userId: string, currency: AccountCurrency): stri
 /** Where an inbound credit comes from. */
 export type InboundCreditSource = 'ACH_PULL';
 /** What a hold is for (the movement that spends the held funds). */
-export type HoldPurpose = 'PAYOUT' | 'TRANSFER';
+export type HoldPurpose = 'PAYOUT' | 'TRANSFER' | 'REMITTANCE';
 
 /** Why money did not arrive or came back: an ACH return code (R01…) or a provider/internal code, and a description. */
 export interface MoneyMovementReason {

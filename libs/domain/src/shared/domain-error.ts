@@ -8,6 +8,8 @@ export type ErrorReason =
   | 'ErrorUnknownField'
   | 'ErrorNotFound'
   | 'ErrorNotSupported'
+  /** A feature switched off by configuration (e.g. remittance while REMITTANCE_ENABLED is false). */
+  | 'ErrorNotEnabled'
   | 'ErrorNotEligible'
   | 'ErrorAlreadyExists'
   | 'ErrorInvalidState'

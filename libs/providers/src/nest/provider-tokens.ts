@@ -10,3 +10,5 @@ export const PAYMENT_RAILS = Symbol('PAYMENT_RAILS');
 export const FX_RATES = Symbol('FX_RATES');
 /** The configured funding assets: a `FundingAssetRegistry` (libs/domain). */
 export const FUNDING_ASSETS = Symbol('FUNDING_ASSETS');
+/** Cross-border remittances at the provider: a `ProviderRemittances` (libs/providers/src/remittances). */
+export const REMITTANCES = Symbol('REMITTANCES');

@@ -1,12 +1,15 @@
 import { PoolClient } from 'pg';
-import { CustomerEvent, userStatusOf } from '@payments/domain';
+import { CAPABILITIES, Capability, CustomerEvent, userStatusOf } from '@payments/domain';
 import { RecordedEvent } from '@payments/event-store';
 import { occurredAt, Projection } from '../projections/projection';
 
-/** Read model of customer profiles and their KYC-derived user status (backs `GET /user`). */
+/**
+ * Read model of customer profiles, their KYC-derived user status (backs `GET /user`) and their capabilities
+ * (`customer_capabilities`, one row per capability ever granted; backs `GET /api/v2/user`).
+ */
 export const customersProjection: Projection = {
   name: 'customers',
-  tables: ['customers'],
+  tables: ['customers', 'customer_capabilities'],
   filter: { streamPrefixes: ['customer-'] },
   migrations: [
     {
@@ -22,6 +25,19 @@ export const customersProjection: Projection = {
               created_at timestamptz NOT NULL,
               updated_at timestamptz NOT NULL,
               stream_revision bigint NOT NULL)`,
+    },
+    {
+      id: '002-customer-capabilities',
+      sql: `CREATE TABLE IF NOT EXISTS customer_capabilities (
+              user_id text NOT NULL,
+              capability text NOT NULL,
+              active boolean NOT NULL,
+              reason text,
+              granted_at timestamptz,
+              revoked_at timestamptz,
+              updated_at timestamptz NOT NULL,
+              stream_revision bigint NOT NULL,
+              PRIMARY KEY (user_id, capability))`,
     },
   ],
   async apply(client: PoolClient, recorded: RecordedEvent): Promise<void> {
@@ -46,11 +62,57 @@ export const customersProjection: Projection = {
           [event.data.customer_id, event.data.kyc_status, userStatusOf(event.data.kyc_status), at, revision],
         );
         return;
+      case 'CustomerCapabilityGranted':
+      case 'CustomerCapabilityRevoked': {
+        const granted = event.type === 'CustomerCapabilityGranted';
+        // The customer stream's revision guards the row: a redelivered or older event changes nothing.
+        await client.query(
+          `INSERT INTO customer_capabilities (user_id, capability, active, reason, granted_at, revoked_at, updated_at, stream_revision)
+           VALUES ($1, $2, $3, $4, CASE WHEN $3 THEN $5::timestamptz END, CASE WHEN $3 THEN NULL ELSE $5::timestamptz END, $5, $6)
+           ON CONFLICT (user_id, capability) DO UPDATE SET
+             active = EXCLUDED.active, reason = EXCLUDED.reason,
+             granted_at = COALESCE(EXCLUDED.granted_at, customer_capabilities.granted_at),
+             revoked_at = CASE WHEN EXCLUDED.active THEN NULL ELSE EXCLUDED.revoked_at END,
+             updated_at = EXCLUDED.updated_at, stream_revision = EXCLUDED.stream_revision
+           WHERE customer_capabilities.stream_revision < EXCLUDED.stream_revision`,
+          [event.data.customer_id, event.data.capability, granted, event.data.reason ?? null, at, revision],
+        );
+        return;
+      }
       default:
         return; // other event types of customer streams (future versions) do not change this view
     }
   },
 };
+
+export type CapabilityStatus = 'Active' | 'Inactive';
+
+export interface CapabilityView {
+  name: Capability;
+  status: CapabilityStatus;
+  /** Why it was last granted or revoked (ops' reason), if given. */
+  reason: string | null;
+  granted_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Every known capability for the user, in CAPABILITIES order: `Active` while granted, else `Inactive`. */
+export async function findCustomerCapabilities(db: Pick<PoolClient, 'query'>, userId: string): Promise<CapabilityView[]> {
+  const { rows } = await db.query<{ capability: string; active: boolean; reason: string | null; granted_at: Date | null; revoked_at: Date | null }>(
+    'SELECT capability, active, reason, granted_at, revoked_at FROM customer_capabilities WHERE user_id = $1',
+    [userId],
+  );
+  return CAPABILITIES.map((name) => {
+    const row = rows.find((r) => r.capability === name);
+    return {
+      name,
+      status: row?.active ? 'Active' : 'Inactive',
+      reason: row?.reason ?? null,
+      granted_at: row?.granted_at ? row.granted_at.toISOString() : null,
+      revoked_at: row?.revoked_at ? row.revoked_at.toISOString() : null,
+    };
+  });
+}
 
 export interface CustomerView {
   user_id: string;
