@@ -223,3 +223,133 @@ export async function loadState<S, C, E extends DomainEvent>(
   const state = fold(decider, recorded.map((e) => toDomainEvent<E>(e)));
   return { state, revision: recorded.length > 0 ? recorded[recorded.length - 1].revision : -1n };
 }
+
+/** One command of a {@link handleCommandBatch}: what `handleCommand` takes per call. */
+export interface BatchedCommand<C> {
+  command: C;
+  context: CommandContext;
+}
+
+export type BatchOutcome<S, E> = { ok: true; result: CommandResult<S, E> } | { ok: false; error: unknown };
+
+/**
+ * Several commands on ONE stream, decided in order (each on the state the previous ones left) and appended together:
+ * one read at most, one append, one commit. What each caller gets is what `handleCommand` would have answered had the
+ * commands run one after the other: its own events, the state after them and the revision of its last event, its
+ * refusal, its no-op or its replay. A refused command does not stop the others. The rules of the single path hold:
+ * decisions taken on a cached stream are checked by the append's expected revision, and any refusal or no-op decided
+ * on the cache makes the whole batch decide again on a fresh read; a version conflict re-reads and decides again.
+ */
+export async function handleCommandBatch<S, C, E extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<S, C, E>,
+  batch: readonly BatchedCommand<C>[],
+  now: Date,
+  options: Pick<HandleCommandOptions, 'cache' | 'maxAttempts'> = {},
+): Promise<BatchOutcome<S, E>[]> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const cache = options.cache;
+  const seeds = batch.map(({ context }) => {
+    const idFor = (index: number): string => (context.eventIdSeed ? deterministicUuid(`${context.eventIdSeed}|${streamId}|${index}`) : newUuid());
+    return { idFor, first: context.eventIdSeed ? idFor(0) : undefined };
+  });
+  let cached = cache?.get(streamId);
+
+  for (let attempt = 1; ; attempt++) {
+    let stream: CachedStream;
+    if (cached) {
+      stream = cached;
+    } else {
+      const recorded = await store.readStream(streamId);
+      stream = { ids: recorded.map((e) => e.id), events: recorded.map((e) => toDomainEvent<E>(e)) };
+      cache?.set(streamId, stream);
+    }
+    const fromCache = cached !== undefined;
+    cached = undefined;
+    const baseRevision = BigInt(stream.ids.length) - 1n;
+    let state = stream.folded?.decider === decider ? (stream.folded.state as S) : fold(decider, stream.events as E[]);
+    const ids = [...stream.ids];
+    const events = [...(stream.events as E[])];
+    const toAppend: EventData[] = [];
+    // Per command: its outcome, with `revision` filled in for appended commands once the append succeeded.
+    const outcomes: (BatchOutcome<S, E> | { pending: true; events: E[]; state: S; lastIndex: number })[] = [];
+    let doubt = false;
+
+    for (const [i, { command, context }] of batch.entries()) {
+      const { idFor, first } = seeds[i];
+      if (first && ids.includes(first)) {
+        const seededIds = new Set(ids.map((_, k) => idFor(k)));
+        const already = events.filter((_, k) => seededIds.has(ids[k]));
+        outcomes.push({ ok: true, result: { events: already, state, revision: BigInt(ids.length) - 1n, replayed: true } });
+        continue;
+      }
+      let decided: E[];
+      try {
+        decided = decider.decide(command, state);
+      } catch (error) {
+        if (fromCache) {
+          doubt = true;
+          break;
+        }
+        outcomes.push({ ok: false, error });
+        continue;
+      }
+      if (decided.length === 0) {
+        if (fromCache) {
+          doubt = true;
+          break;
+        }
+        outcomes.push({ ok: true, result: { events: [], state, revision: BigInt(ids.length) - 1n, replayed: false } });
+        continue;
+      }
+      const metadata: EventMetadata = {
+        correlation_id: context.correlationId,
+        causation_id: context.causationId ?? context.correlationId,
+        ...(context.idempotencyKey ? { idempotency_key: context.idempotencyKey } : {}),
+        actor: context.actor,
+        schema_version: 1,
+        occurred_at: now.toISOString(),
+      };
+      decided.forEach((event, k) => {
+        const id = idFor(k);
+        toAppend.push({ id, type: event.type, data: event.data as unknown as Record<string, unknown>, metadata });
+        ids.push(id);
+        events.push(event);
+        state = decider.evolve(state, event);
+      });
+      outcomes.push({ pending: true, events: decided, state, lastIndex: ids.length - 1 });
+    }
+    if (doubt) {
+      // Something decided on the cached stream refused or changed nothing: decide everything again on a fresh read.
+      cache?.delete(streamId);
+      attempt--;
+      continue;
+    }
+    const settle = (): BatchOutcome<S, E>[] =>
+      outcomes.map((o) => ('pending' in o ? { ok: true, result: { events: o.events, state: o.state, revision: BigInt(o.lastIndex), replayed: false } } : o));
+    if (toAppend.length === 0) return settle();
+
+    try {
+      const result = await store.appendToStream(streamId, toAppend, { expectedRevision: baseRevision < 0n ? 'no_stream' : baseRevision });
+      if (result.nextExpectedRevision !== BigInt(ids.length) - 1n) {
+        // An idempotent repeat: the stream is not what was decided on; read it and answer from what is there.
+        cache?.delete(streamId);
+        if (fromCache) attempt--;
+        continue;
+      }
+    } catch (error) {
+      cache?.delete(streamId);
+      if (!(error instanceof WrongExpectedVersionError)) return batch.map(() => ({ ok: false, error }));
+      if (fromCache) {
+        attempt--;
+        continue;
+      }
+      if (attempt >= maxAttempts) return batch.map(() => ({ ok: false, error: new ConcurrencyRetriesExhaustedError(streamId, attempt) }));
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * attempt)));
+      continue;
+    }
+    cache?.set(streamId, { ids, events, folded: { decider, state } });
+    return settle();
+  }
+}

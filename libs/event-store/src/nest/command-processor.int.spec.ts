@@ -122,4 +122,78 @@ describe('CommandProcessor: concurrent holds on one account (real Postgres)', ()
     if (held.state.status !== 'OPEN') throw new Error('account not open');
     expect(accountBalances(held.state)).toEqual({ postedMinor: 500n, pendingMinor: -500n, availableMinor: 0n });
   });
+
+  describe('commands that queue on one stream are appended together', () => {
+    const open = async (processor: CommandProcessor, user: string, fundsMinor: bigint) => {
+      const id = accountStreamId(user, 'USD');
+      await processor.execute(
+        id,
+        accountDecider,
+        command({
+          type: 'OpenAccount',
+          data: { account_id: `acc-${user}`, user_id: user, currency: 'USD', account_type: 'checking', customer: { exists: true, type: 'individual', userStatus: 'FULL_USER' } },
+        }),
+        ctx(),
+      );
+      await processor.execute(id, accountDecider, command({ type: 'PostCredit', data: { movement_id: `fund-${user}`, source: 'ACH_PULL', amount: usd(fundsMinor) } }), ctx());
+      return id;
+    };
+    const countingAppends = () => {
+      let appends = 0;
+      const counted = Object.create(store) as PostgresEventStore;
+      counted.appendToStream = (...args: Parameters<PostgresEventStore['appendToStream']>) => {
+        appends++;
+        return store.appendToStream(...args);
+      };
+      return { processor: new CommandProcessor(counted, clock), appends: () => appends };
+    };
+    const hold = (movement: string, minor: bigint) => command({ type: 'PlaceHold', data: { movement_id: movement, purpose: 'PAYOUT', amount: usd(minor) } });
+
+    it('30 holds at once: far fewer appends than commands, each caller gets its own answer, refusals included', async () => {
+      const { processor, appends } = countingAppends();
+      const id = await open(processor, 'grouped-user', 2000n);
+      const before = appends();
+      const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => processor.execute(id, accountDecider, hold(`g-${i}`, 100n), ctx())));
+      expect(appends() - before).toBeLessThanOrEqual(5);
+      const held = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as DomainError] : []));
+      expect(held).toHaveLength(20);
+      expect(refused.map((e) => e.reason)).toEqual(Array(10).fill('ErrorInsufficientFunds'));
+      // Each accepted caller: its own event, at the revision the stream holds it.
+      const history = await store.readStream(id);
+      for (const result of held) {
+        const [event] = result.events as { type: string; data: { movement_id: string } }[];
+        expect(history[Number(result.revision)]).toMatchObject({ type: 'AccountHoldPlaced', data: { movement_id: event.data.movement_id } });
+      }
+      expect(new Set(held.map((r) => r.revision)).size).toBe(20);
+      const { state } = await processor.load(id, accountDecider);
+      if (state.status !== 'OPEN') throw new Error('account not open');
+      expect(accountBalances(state).availableMinor).toBe(0n);
+    });
+
+    it('the same seeded command twice in one group is appended once; the second caller gets the replay', async () => {
+      const { processor } = countingAppends();
+      const id = await open(processor, 'grouped-seeded', 5000n);
+      const [first, second, other] = await Promise.all([
+        processor.execute(id, accountDecider, hold('s-1', 100n), ctx('hold:s-1')),
+        processor.execute(id, accountDecider, hold('s-1', 100n), ctx('hold:s-1')),
+        processor.execute(id, accountDecider, hold('s-2', 100n), ctx('hold:s-2')),
+      ]);
+      expect([first.replayed, second.replayed, other.replayed]).toEqual([false, true, false]);
+      expect(second.events).toEqual(first.events);
+      expect((await store.readStream(id)).filter((e) => e.type === 'AccountHoldPlaced')).toHaveLength(2);
+    });
+
+    it('a group decided on a stale cache is decided again on the current stream, never wrongly', async () => {
+      const [mine, elsewhere] = [new CommandProcessor(store, clock), new CommandProcessor(store, clock)];
+      const id = await open(mine, 'grouped-stale', 1000n);
+      // Another process holds $9 of the $10: this process's cache still says $10 available.
+      await elsewhere.execute(id, accountDecider, hold('other-process', 900n), ctx());
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => mine.execute(id, accountDecider, hold(`stale-${i}`, 100n), ctx())));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const { state } = await mine.load(id, accountDecider);
+      if (state.status !== 'OPEN') throw new Error('account not open');
+      expect(accountBalances(state).availableMinor).toBe(0n);
+    });
+  });
 });
