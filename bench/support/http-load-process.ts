@@ -19,6 +19,11 @@ export interface LoadSpec {
   users: string[];
   /** JSON body of every request (POST). */
   body?: unknown;
+  /**
+   * JSON body per entry of `users` (same index), for requests whose body names the user (e.g. the user's own account
+   * id); when given, it replaces `body`.
+   */
+  bodies?: unknown[];
   concurrency: number;
   seconds: number;
   /** The status every response must have; any other stops the run with an error. */
@@ -88,11 +93,15 @@ export class HttpLoadProcess {
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const target = new URL(spec.url);
   const agent = new Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
+  if (spec.bodies && spec.bodies.length !== spec.users.length) throw new Error('bodies must have one entry per user');
+  const single = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
+  const payloads = spec.bodies?.map((body) => Buffer.from(JSON.stringify(body)));
   const latencies: number[] = [];
   let turn = 0;
-  const once = (userId: string): Promise<void> =>
+  const once = (index: number): Promise<void> =>
     new Promise((done, failed) => {
+      const userId = spec.users[index];
+      const payload = payloads ? payloads[index] : single;
       const req = request(
         {
           agent,
@@ -121,7 +130,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     Array.from({ length: spec.concurrency }, async () => {
       while (performance.now() < deadline) {
         const sent = performance.now();
-        await once(spec.users[turn++ % spec.users.length]);
+        await once(turn++ % spec.users.length);
         latencies.push(performance.now() - sent);
       }
     }),
