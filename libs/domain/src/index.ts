@@ -25,3 +25,4 @@ export * from './funding/asset-balance.decider';
 export * from './transfer/transfer-request';
 export * from './transfer/transfer.decider';
 export * from './funding/asset-ledger';
+export * from './shared/persistent-map';

@@ -1,5 +1,6 @@
 import { assertNever, CommandEnvelope, Decider, DomainEvent } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
+import { PersistentMap } from '../shared/persistent-map';
 import { formatMinor, minorToString, Money, parseMinorString } from '../shared/money';
 import { CustomerFacts } from '../customer/customer.decider';
 
@@ -128,6 +129,17 @@ export interface ReverseDebitData {
 export type InboundCreditStatus = 'PENDING' | 'POSTED' | 'PENDING_REVERSED' | 'REVERSED';
 export type HoldStatus = 'HELD' | 'RELEASED' | 'CAPTURED' | 'REVERSED';
 
+export interface CreditEntry {
+  amountMinor: bigint;
+  source: InboundCreditSource;
+  status: InboundCreditStatus;
+}
+export interface HoldEntry {
+  amountMinor: bigint;
+  purpose: HoldPurpose;
+  status: HoldStatus;
+}
+
 export interface OpenAccountState {
   status: 'OPEN';
   accountId: string;
@@ -139,8 +151,8 @@ export interface OpenAccountState {
   pendingCreditsMinor: bigint;
   /** Active holds. */
   heldMinor: bigint;
-  credits: ReadonlyMap<string, { amountMinor: bigint; source: InboundCreditSource; status: InboundCreditStatus }>;
-  holds: ReadonlyMap<string, { amountMinor: bigint; purpose: HoldPurpose; status: HoldStatus }>;
+  credits: ReadonlyMap<string, CreditEntry>;
+  holds: ReadonlyMap<string, HoldEntry>;
 }
 
 export type AccountState = { status: 'NONE' } | OpenAccountState;
@@ -300,10 +312,10 @@ function decideMoney(command: Exclude<AccountCommand, { type: 'OpenAccount' }>, 
 }
 
 function withCredit(state: OpenAccountState, id: string, amountMinor: bigint, source: InboundCreditSource, status: InboundCreditStatus): OpenAccountState['credits'] {
-  return new Map(state.credits).set(id, { amountMinor, source, status });
+  return (state.credits as PersistentMap<CreditEntry>).with(id, { amountMinor, source, status });
 }
 function withHold(state: OpenAccountState, id: string, amountMinor: bigint, purpose: HoldPurpose, status: HoldStatus): OpenAccountState['holds'] {
-  return new Map(state.holds).set(id, { amountMinor, purpose, status });
+  return (state.holds as PersistentMap<HoldEntry>).with(id, { amountMinor, purpose, status });
 }
 
 function evolveMoney(state: OpenAccountState, event: AccountMoneyEvent): OpenAccountState {
@@ -383,8 +395,8 @@ export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent>
         postedMinor: 0n,
         pendingCreditsMinor: 0n,
         heldMinor: 0n,
-        credits: new Map(),
-        holds: new Map(),
+        credits: PersistentMap.empty(),
+        holds: PersistentMap.empty(),
       };
     }
     if (state.status === 'NONE') return state;

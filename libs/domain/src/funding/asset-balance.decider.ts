@@ -1,6 +1,7 @@
 import { assertNever, CommandEnvelope, Decider, DomainEvent } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 import { FundingAsset } from './funding-assets';
+import { PersistentMap } from '../shared/persistent-map';
 
 /**
  * A user's balance in one funding asset (issue 5): exact integers in the asset's smallest unit (an 18-decimal token
@@ -117,7 +118,7 @@ function balancesOf(state: Pick<AssetBalanceState, 'balance' | 'held'>): AssetBa
 }
 
 export const assetBalanceDecider: Decider<AssetBalanceState, AssetBalanceCommand, AssetBalanceEvent> = {
-  initialState: () => ({ balance: 0n, held: 0n, credits: new Map(), holds: new Map() }),
+  initialState: () => ({ balance: 0n, held: 0n, credits: PersistentMap.empty(), holds: PersistentMap.empty() }),
 
   decide(command, state) {
     const emit = (type: AssetBalanceEvent['type'], base: Omit<AssetEventBase, 'balances'>, extra: Record<string, unknown> = {}): AssetBalanceEvent[] => {
@@ -183,10 +184,10 @@ export const assetBalanceDecider: Decider<AssetBalanceState, AssetBalanceCommand
     const amount = BigInt(event.data.amount);
     const id = event.data.movement_id;
     const known = { userId: event.data.user_id, asset: { symbol: event.data.token_symbol, address: event.data.token_address, decimals: event.data.decimals } };
-    const withHold = (status: AssetHoldStatus) => new Map(state.holds).set(id, { amount, status });
+    const withHold = (status: AssetHoldStatus) => (state.holds as PersistentMap<{ amount: bigint; status: AssetHoldStatus }>).with(id, { amount, status });
     switch (event.type) {
       case 'AssetCredited':
-        return { ...state, ...known, balance: state.balance + amount, credits: new Map(state.credits).set(id, amount) };
+        return { ...state, ...known, balance: state.balance + amount, credits: (state.credits as PersistentMap<bigint>).with(id, amount) };
       case 'AssetHoldPlaced':
         return { ...state, ...known, held: state.held + amount, holds: withHold('HELD') };
       case 'AssetHoldCaptured':
