@@ -548,41 +548,26 @@ function statements(s: string, schemaName: string): Record<'append' | 'appendMan
     },
     readStream: {
       name: `es_read_stream:${schemaName}`,
-      text: `SELECT ${EVENT_COLUMNS} FROM ${s}.events ev
-              WHERE ev.stream_id = $1 AND ev.stream_revision >= $2::bigint AND ev.stream_revision <= $3::bigint
-              ORDER BY ev.stream_revision LIMIT $4::bigint`,
+      text: `SELECT ${EVENT_COLUMNS} FROM ${s}.read_stream_range($1, $2::bigint, $3::bigint, $4::bigint) ev ORDER BY ev.stream_revision`,
     },
     readStreams: {
       name: `es_read_streams:${schemaName}`,
-      text: `SELECT r.i::text AS i, ${EVENT_COLUMNS}
-               FROM unnest($1::text[]) WITH ORDINALITY AS r(stream_id, i)
-               JOIN ${s}.events ev ON ev.stream_id = r.stream_id
-              ORDER BY r.i, ev.stream_revision`,
+      text: `SELECT ev.i::text AS i, ${EVENT_COLUMNS} FROM ${s}.read_streams($1::text[]) AS ev ORDER BY ev.i, ev.stream_revision`,
     },
     lastEvent: {
       name: `es_last_event:${schemaName}`,
-      text: `SELECT ${EVENT_COLUMNS} FROM ${s}.events ev WHERE ev.stream_id = $1 ORDER BY ev.stream_revision DESC LIMIT 1`,
+      text: `SELECT ${EVENT_COLUMNS} FROM ${s}.read_stream_last($1) ev`,
     },
     // The high-water mark and the rows come from one statement, hence one snapshot (see the class
     // comment). MATERIALIZED keeps the mark and the `pending` probe evaluated once, not per row.
+    // The statement behind it is the read_page function (schema.ts): the page and its high-water mark in one snapshot.
     page: {
       name: `es_page:${schemaName}`,
-      text: `WITH hw AS MATERIALIZED (
-               SELECT x.safe_xmin, EXISTS (SELECT 1 FROM ${s}.events p WHERE p.tx_id >= x.safe_xmin) AS pending
-                 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS safe_xmin) AS x
-             )
-             SELECT hw.safe_xmin::text AS safe_xmin, hw.pending, e.*
-               FROM hw LEFT JOIN LATERAL (
-                 SELECT ${EVENT_COLUMNS}
-                   FROM ${s}.events ev
-                  WHERE (ev.tx_id, ev.global_position) > ($1::xid8, $2::bigint)
-                    AND ev.tx_id < hw.safe_xmin
-                    AND ($4::text[] IS NULL OR ev.type = ANY ($4::text[]))
-                    AND ($5::text[] IS NULL OR EXISTS (
-                          SELECT 1 FROM unnest($5::text[]) AS prefix(p) WHERE starts_with(ev.stream_id, prefix.p)))
-                  ORDER BY ev.tx_id, ev.global_position
-                  LIMIT $3::bigint
-               ) AS e ON true`,
+      text: `SELECT p.o_safe_xmin::text AS safe_xmin, p.o_pending AS pending, p.o_global_position::text AS prepare,
+                    p.o_tx_id::text AS commit, p.o_stream_id AS stream_id, p.o_stream_revision::text AS revision,
+                    p.o_event_id::text AS id, p.o_type AS type, p.o_data AS data, p.o_metadata AS metadata,
+                    p.o_recorded_at AS recorded_at
+               FROM ${s}.read_page($1::xid8, $2::bigint, $3::bigint, $4::text[], $5::text[]) AS p`,
     },
   };
 }
