@@ -5,3 +5,4 @@ export * from './headers';
 export * from './kafka-message-publisher';
 export * from './webhook-sink';
 export * from './consumer';
+export * from './public-events';
