@@ -19,19 +19,16 @@
  *  - hot row: BEGIN; UPDATE one balance row with an available-funds check; INSERT the hold row; COMMIT (what a hold on
  *    one account needs at minimum in plain SQL).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { Client, Pool } from 'pg';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadBenchSettings, loadConfig } from '@payments/config';
+import { loadBenchSettings } from '@payments/config';
 import { accountDecider, accountStreamId, customerDecider, customerFacts, customerStreamId } from '@payments/domain';
-import { CommandProcessor, deterministicUuid } from '@payments/event-store';
-import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
+import { deterministicUuid } from '@payments/event-store';
 import { PG_POOL } from '@payments/read-models';
-import { createServiceApp } from '../apps/api/src/create-api-app';
 import { RequestPayoutCommand, RequestPayoutHandler } from '../apps/api/src/payouts/request-payout/request-payout.handler';
 import { HttpLoadProcess } from './support/http-load-process';
+import { BenchApi, startBenchApi } from './support/bench-api';
 import { fmt, table } from './support/stats';
 
 const { seconds: SECONDS, databaseUrl: ADMIN_URL } = loadBenchSettings();
@@ -44,43 +41,8 @@ const TARGET_HOT = 200;
 const FUNDS_MINOR = 10_000_000_000n;
 const RECIPIENT = { currency: 'USD', transfer_method: 'ACH', account_number: '44556677889', routing_number: '021000021', account_type: 'Checking' };
 
-interface Service {
-  app: NestFastifyApplication;
-  url: string;
-  appKey: string;
-  commands: CommandProcessor;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startApi(databaseUrl: string): Promise<Service> {
-  const port = await freePort();
-  const appKey = `pk_${randomBytes(32).toString('base64url')}`;
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    FINGERPRINT_KEY: randomBytes(32).toString('base64'),
-    LOCAL_API_KEY: appKey,
-    // Never called: nothing submits payouts in this benchmark.
-    PLAID_BASE_URL: `http://127.0.0.1:${await freePort()}`,
-    PLAID_CLIENT_ID: SANDBOX_PLAID_CREDENTIALS.clientId,
-    PLAID_SECRET: SANDBOX_PLAID_CREDENTIALS.secret,
-    LOG_LEVEL: 'error',
-  });
-  const app = await createServiceApp({ config, logger: false, shutdownHooks: false });
-  await app.listen(port, '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${port}`, appKey, commands: app.get(CommandProcessor) };
-}
+type Service = BenchApi;
+const startApi = startBenchApi;
 
 async function post(service: Service, path: string, userId: string, body: unknown): Promise<{ status: number; text: string }> {
   const response = await fetch(`${service.url}${path}`, {

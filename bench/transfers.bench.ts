@@ -25,19 +25,16 @@
  *    own pool (20, InfrastructureModule) or fewer (concurrency 10: 10), so at 100 both sides queue 100 callers on 20
  *    connections; a pool of 100 would not fit the shared server's max_connections (100) beside the service's.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { Client, Pool } from 'pg';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadBenchSettings, loadConfig } from '@payments/config';
+import { loadBenchSettings } from '@payments/config';
 import { customerDecider, customerStreamId } from '@payments/domain';
-import { CommandProcessor } from '@payments/event-store';
-import { SANDBOX_PLAID_CREDENTIALS } from '@payments/infrastructure';
+
 import { PG_POOL } from '@payments/read-models';
-import { createServiceApp } from '../apps/api/src/create-api-app';
 import { achAccountIdFor } from '../apps/api/src/transfers/transfer-support';
 import { HttpLoadProcess, LoadResult } from './support/http-load-process';
+import { BenchApi, startBenchApi } from './support/bench-api';
 import { fmt, table } from './support/stats';
 
 const { seconds: SECONDS, databaseUrl: ADMIN_URL } = loadBenchSettings();
@@ -58,46 +55,8 @@ const RECIPIENT_ACCOUNT = {
   legal_address: { line1: '123 Main Street', city: 'New York', state: 'NY', zip_code: '10001', country: 'US' },
 };
 
-interface Service {
-  app: NestFastifyApplication;
-  url: string;
-  appKey: string;
-  opsKey: string;
-  commands: CommandProcessor;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startApi(databaseUrl: string): Promise<Service> {
-  const port = await freePort();
-  const appKey = `pk_${randomBytes(32).toString('base64url')}`;
-  const opsKey = `pk_${randomBytes(32).toString('base64url')}`;
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    FINGERPRINT_KEY: randomBytes(32).toString('base64'),
-    LOCAL_API_KEY: appKey,
-    OPS_API_KEY: opsKey,
-    // Never called: nothing submits transfers in this benchmark.
-    PLAID_BASE_URL: `http://127.0.0.1:${await freePort()}`,
-    PLAID_CLIENT_ID: SANDBOX_PLAID_CREDENTIALS.clientId,
-    PLAID_SECRET: SANDBOX_PLAID_CREDENTIALS.secret,
-    LOG_LEVEL: 'error',
-  });
-  const app = await createServiceApp({ config, logger: false, shutdownHooks: false });
-  await app.listen(port, '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${port}`, appKey, opsKey, commands: app.get(CommandProcessor) };
-}
+type Service = BenchApi;
+const startApi = startBenchApi;
 
 async function call(service: Service, method: 'POST' | 'PUT', path: string, auth: { userId: string } | 'ops', body: unknown): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };

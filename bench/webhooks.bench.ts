@@ -33,7 +33,6 @@
  * CommandProcessor.execute); no production code changes for the benchmark.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Client, Pool } from 'pg';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -62,6 +61,7 @@ import { BankTransferEventsSync, BankTransferSyncSummary, BankTransferSyncTrigge
 import { PlaidWebhookTranslator } from '../apps/worker/src/translating-provider-webhooks/plaid-webhook-translator';
 import { ProjectionsService } from '../apps/worker/src/projecting/projections.service';
 import { startBenchKafka, BenchKafka } from './support/kafka-broker';
+import { freePort } from './support/bench-api';
 import { fmt, mean, quantile, sleep, sum, table } from './support/stats';
 
 const SETTINGS = loadBenchSettings();
@@ -202,17 +202,6 @@ const fromWall = (wall: number): number => wall - performance.timeOrigin;
 // ---------------------------------------------------------------------------------------------------------------
 // The service, as the test harness starts it, but on a database and topic prefix of this benchmark.
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Service {
   app: NestFastifyApplication;

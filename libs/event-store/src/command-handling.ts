@@ -106,6 +106,26 @@ export class ConcurrencyRetriesExhaustedError extends Error {
 
 const toDomainEvent = <E>(recorded: RecordedEvent): E => ({ type: recorded.type, data: recorded.data }) as E;
 
+/** Who and why, as every appended event's metadata carries it. */
+function eventMetadata(context: CommandContext, now: Date, schemaVersion = 1): EventMetadata {
+  return {
+    correlation_id: context.correlationId,
+    causation_id: context.causationId ?? context.correlationId,
+    ...(context.idempotencyKey ? { idempotency_key: context.idempotencyKey } : {}),
+    actor: context.actor,
+    schema_version: schemaVersion,
+    occurred_at: now.toISOString(),
+  };
+}
+
+/** Reads the stream whole and remembers it in the cache (no folded state yet). */
+async function readFresh<E>(store: EventStore, streamId: string, cache: StreamCache | undefined): Promise<CachedStream> {
+  const recorded = await store.readStream(streamId);
+  const stream = { ids: recorded.map((e) => e.id), events: recorded.map((e) => toDomainEvent<E>(e) as DomainEvent) };
+  cache?.set(streamId, stream);
+  return stream;
+}
+
 /**
  * The one command path: read stream -> fold with `evolve` -> `decide` -> append with the expected revision ->
  * on a version conflict, read again and retry. Domain errors thrown by `decide` propagate unchanged (nothing is
@@ -133,14 +153,7 @@ export async function handleCommand<S, C, E extends DomainEvent>(
   let cached = cache?.get(streamId) ?? (options.expectNewStream && !context.eventIdSeed ? { ids: [], events: [] } : undefined);
 
   for (let attempt = 1; ; attempt++) {
-    let stream: CachedStream;
-    if (cached) {
-      stream = cached;
-    } else {
-      const recorded = await store.readStream(streamId);
-      stream = { ids: recorded.map((e) => e.id), events: recorded.map((e) => toDomainEvent<E>(e)) };
-      cache?.set(streamId, stream);
-    }
+    const stream = cached ?? (await readFresh<E>(store, streamId, cache));
     const fromCache = cached !== undefined;
     cached = undefined;
     const history = stream.events as E[];
@@ -171,14 +184,7 @@ export async function handleCommand<S, C, E extends DomainEvent>(
       return { events: [], state, revision, replayed: false };
     }
 
-    const metadata: EventMetadata = {
-      correlation_id: context.correlationId,
-      causation_id: context.causationId ?? context.correlationId,
-      ...(context.idempotencyKey ? { idempotency_key: context.idempotencyKey } : {}),
-      actor: context.actor,
-      schema_version: options.schemaVersion ?? 1,
-      occurred_at: now.toISOString(),
-    };
+    const metadata = eventMetadata(context, now, options.schemaVersion);
     const toAppend: EventData[] = newEvents.map((event, index) => ({
       id: idFor(index),
       type: event.type,
@@ -257,14 +263,7 @@ export async function handleCommandBatch<S, C, E extends DomainEvent>(
   let cached = cache?.get(streamId);
 
   for (let attempt = 1; ; attempt++) {
-    let stream: CachedStream;
-    if (cached) {
-      stream = cached;
-    } else {
-      const recorded = await store.readStream(streamId);
-      stream = { ids: recorded.map((e) => e.id), events: recorded.map((e) => toDomainEvent<E>(e)) };
-      cache?.set(streamId, stream);
-    }
+    const stream = cached ?? (await readFresh<E>(store, streamId, cache));
     const fromCache = cached !== undefined;
     cached = undefined;
     const baseRevision = BigInt(stream.ids.length) - 1n;
@@ -303,14 +302,7 @@ export async function handleCommandBatch<S, C, E extends DomainEvent>(
         outcomes.push({ ok: true, result: { events: [], state, revision: BigInt(ids.length) - 1n, replayed: false } });
         continue;
       }
-      const metadata: EventMetadata = {
-        correlation_id: context.correlationId,
-        causation_id: context.causationId ?? context.correlationId,
-        ...(context.idempotencyKey ? { idempotency_key: context.idempotencyKey } : {}),
-        actor: context.actor,
-        schema_version: 1,
-        occurred_at: now.toISOString(),
-      };
+      const metadata = eventMetadata(context, now);
       decided.forEach((event, k) => {
         const id = idFor(k);
         toAppend.push({ id, type: event.type, data: event.data as unknown as Record<string, unknown>, metadata });
