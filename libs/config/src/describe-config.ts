@@ -32,5 +32,6 @@ export function describeConfig(config: AppConfig | EmbeddedAppConfig): Record<st
     remittanceEnabled: config.remittanceEnabled,
     apiKeyCacheMs: config.apiKeyCacheMs,
     transferEstimateTtlSeconds: config.transferEstimateTtlSeconds,
+    outboundWebhooks: config.outboundWebhooks,
   };
 }

@@ -105,6 +105,18 @@ export class EnvironmentVariables {
   API_KEY_CACHE_MS?: string;
   @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of seconds (1-86400)' })
   TRANSFER_ESTIMATE_TTL_SECONDS?: string;
+
+  // Outbound webhooks to product apps (worker delivery loop); ranges are checked in load-config.ts.
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds' })
+  OUTBOUND_WEBHOOK_RETRY_BASE_MS?: string;
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds' })
+  OUTBOUND_WEBHOOK_RETRY_MAX_MS?: string;
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds' })
+  OUTBOUND_WEBHOOK_GIVE_UP_AFTER_MS?: string;
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of milliseconds' })
+  OUTBOUND_WEBHOOK_TIMEOUT_MS?: string;
+  @IsOptional() @Matches(INTEGER, { message: 'must be a whole number of concurrent requests' })
+  OUTBOUND_WEBHOOK_CONCURRENCY?: string;
 }
 
 export type EnvironmentVariableName = keyof EnvironmentVariables;
@@ -140,6 +152,11 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'REMITTANCE_ENABLED',
   'API_KEY_CACHE_MS',
   'TRANSFER_ESTIMATE_TTL_SECONDS',
+  'OUTBOUND_WEBHOOK_RETRY_BASE_MS',
+  'OUTBOUND_WEBHOOK_RETRY_MAX_MS',
+  'OUTBOUND_WEBHOOK_GIVE_UP_AFTER_MS',
+  'OUTBOUND_WEBHOOK_TIMEOUT_MS',
+  'OUTBOUND_WEBHOOK_CONCURRENCY',
 ];
 
 export interface VariableProblem {

@@ -63,6 +63,17 @@ export interface AppConfig {
   apiKeyCacheMs: number;
   /** How long a bank transfer estimate can be executed (seconds, default 300). */
   transferEstimateTtlSeconds: number;
+  /** Outbound webhooks (worker): retry schedule, per-request timeout and parallel requests. */
+  outboundWebhooks: OutboundWebhookConfig;
+}
+
+/** Outbound webhook delivery: wait `retryBaseMs` doubling up to `retryMaxMs` (± jitter) between attempts; `failed` after `giveUpAfterMs`. */
+export interface OutboundWebhookConfig {
+  retryBaseMs: number;
+  retryMaxMs: number;
+  giveUpAfterMs: number;
+  timeoutMs: number;
+  concurrency: number;
 }
 
 /**
@@ -125,6 +136,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
   const apiKeyCacheMs = int('API_KEY_CACHE_MS', 1000, 0, 60_000, 'a whole number of milliseconds');
   const transferEstimateTtlSeconds = int('TRANSFER_ESTIMATE_TTL_SECONDS', 300, 1, 86400, 'a whole number of seconds');
+  const outboundWebhooks: OutboundWebhookConfig = {
+    retryBaseMs: int('OUTBOUND_WEBHOOK_RETRY_BASE_MS', 30_000, 1, 3_600_000, 'a whole number of milliseconds'),
+    retryMaxMs: int('OUTBOUND_WEBHOOK_RETRY_MAX_MS', 3_600_000, 1, 86_400_000, 'a whole number of milliseconds'),
+    giveUpAfterMs: int('OUTBOUND_WEBHOOK_GIVE_UP_AFTER_MS', 25 * 3_600_000, 1, 7 * 86_400_000, 'a whole number of milliseconds'),
+    timeoutMs: int('OUTBOUND_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000, 'a whole number of milliseconds'),
+    concurrency: int('OUTBOUND_WEBHOOK_CONCURRENCY', 8, 1, 64, 'a whole number'),
+  };
   const translatorApplyBatch = int('TRANSLATOR_APPLY_BATCH', 250, 1, 500, 'a whole number of provider events');
 
   // Required outside embedded mode; secrets never get a silent default.
@@ -223,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     remittanceEnabled: vars.REMITTANCE_ENABLED === 'true',
     apiKeyCacheMs,
     transferEstimateTtlSeconds,
+    outboundWebhooks,
   };
   return config;
 }

@@ -244,4 +244,14 @@ describe('the list of variables read from the environment', () => {
     expect(config.transferEstimateTtlSeconds).toBe(60);
     expect(config.apiKeyCacheMs).toBe(250);
   });
+
+  it('reads the outbound webhook schedule, defaulting to 30 s doubling up to 1 h, given up after 25 h', () => {
+    expect(loadConfig(service()).outboundWebhooks).toEqual({ retryBaseMs: 30_000, retryMaxMs: 3_600_000, giveUpAfterMs: 90_000_000, timeoutMs: 10_000, concurrency: 8 });
+    const config = loadConfig(service({ OUTBOUND_WEBHOOK_RETRY_BASE_MS: '200', OUTBOUND_WEBHOOK_RETRY_MAX_MS: '800', OUTBOUND_WEBHOOK_CONCURRENCY: '2' }));
+    expect(config.outboundWebhooks).toMatchObject({ retryBaseMs: 200, retryMaxMs: 800, concurrency: 2 });
+    expect(problemsOf(() => loadConfig(service({ OUTBOUND_WEBHOOK_CONCURRENCY: '0', OUTBOUND_WEBHOOK_TIMEOUT_MS: 'soon' })))).toEqual({
+      OUTBOUND_WEBHOOK_CONCURRENCY: expect.stringContaining('between 1 and 64'),
+      OUTBOUND_WEBHOOK_TIMEOUT_MS: expect.any(String),
+    });
+  });
 });

@@ -6,3 +6,4 @@ export * from './kafka-message-publisher';
 export * from './webhook-sink';
 export * from './consumer';
 export * from './public-events';
+export * from './outbound-webhooks';
