@@ -178,7 +178,7 @@ export const formatMoney = (money: Money): string => formatMinor(money.amountMin
  * Minor units as a JSON number of major units, for responses where the seed shows numbers ({"amount": 100.5}).
  * Exact for every |amount| ≤ MAX_AMOUNT_MINOR; throws a RangeError beyond it (a programming error, not user input).
  */
-export function toMajorNumber(amountMinor: bigint, currency: Currency): number {
+export function toJsonMajorAmount(amountMinor: bigint, currency: Currency): number {
   const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
   if (magnitude > MAX_AMOUNT_MINOR) throw new RangeError(`amount ${amountMinor} ${currency} is too large for an exact JSON number`);
   return Number(formatMinor(amountMinor, currency));

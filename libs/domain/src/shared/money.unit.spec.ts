@@ -9,7 +9,7 @@ import {
   parseAmount,
   parseCurrency,
   parseMinorString,
-  toMajorNumber,
+  toJsonMajorAmount,
 } from './money';
 
 function expectInvalid(value: unknown, currency: Currency, issue: AmountIssue, field = 'amount'): void {
@@ -159,10 +159,10 @@ describe('formatting', () => {
   });
 
   it('gives JSON numbers for responses that show numbers', () => {
-    expect(toMajorNumber(10050n, 'USD')).toBe(100.5);
-    expect(toMajorNumber(2500n, 'USD')).toBe(25);
-    expect(toMajorNumber(MAX_AMOUNT_MINOR, 'USD')).toBe(9999999999999.99);
-    expect(() => toMajorNumber(MAX_AMOUNT_MINOR + 1n, 'USD')).toThrow(RangeError);
+    expect(toJsonMajorAmount(10050n, 'USD')).toBe(100.5);
+    expect(toJsonMajorAmount(2500n, 'USD')).toBe(25);
+    expect(toJsonMajorAmount(MAX_AMOUNT_MINOR, 'USD')).toBe(9999999999999.99);
+    expect(() => toJsonMajorAmount(MAX_AMOUNT_MINOR + 1n, 'USD')).toThrow(RangeError);
   });
 
   it('round-trips every currency through format and parse', () => {
@@ -170,7 +170,7 @@ describe('formatting', () => {
       for (const minor of [1n, 999n, 1000n, 10050n, 123456789n]) {
         const text = formatMinor(minor, currency);
         expect(parseAmount(text, currency).amountMinor).toBe(minor);
-        expect(parseAmount(toMajorNumber(minor, currency), currency).amountMinor).toBe(minor);
+        expect(parseAmount(toJsonMajorAmount(minor, currency), currency).amountMinor).toBe(minor);
       }
       expect(MINOR_UNIT_EXPONENT[currency]).toBeGreaterThanOrEqual(0);
     }

@@ -13,7 +13,7 @@ import {
   customerStreamId,
   isCurrency,
   parseAchPullMoney,
-  toMajorNumber,
+  toJsonMajorAmount,
 } from '@payments/domain';
 import { CommandProcessor, deterministicUuid, newUuid } from '@payments/event-store';
 import { findAccountById, PG_POOL } from '@payments/read-models';
@@ -72,6 +72,6 @@ export class InitiateAccountAchPullHandler implements ICommandHandler<InitiateAc
       context,
       { expectNewStream: true }, // a fresh id: no read of a stream that cannot exist yet
     );
-    return { transaction_id: pullId, process_uuid: pullId, user_uuid: userId, amount: toMajorNumber(money.amountMinor, money.currency), currency: 'USD' };
+    return { transaction_id: pullId, process_uuid: pullId, user_uuid: userId, amount: toJsonMajorAmount(money.amountMinor, money.currency), currency: 'USD' };
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, InjectConfig } from '@payments/config';
-import { FxRatePort, parseEstimateTransferRequest, quoteAsset, toMajorNumber, transferDecider, transferStreamId } from '@payments/domain';
+import { FxRatePort, parseEstimateTransferRequest, quoteAsset, toJsonMajorAmount, transferDecider, transferStreamId } from '@payments/domain';
 import { CommandProcessor, deterministicUuid, newUuid } from '@payments/event-store';
 import { FX_RATES } from '@payments/providers/nest/provider-tokens';
 import { RequestContext, UserId } from '../../platform';
@@ -61,7 +61,7 @@ export class EstimateTransferController {
     return {
       id: estimationId,
       expires_at: Math.floor(new Date(estimate.expires_at).getTime() / 1000),
-      amount: toMajorNumber(BigInt(estimate.amount_minor), 'USD'),
+      amount: toJsonMajorAmount(BigInt(estimate.amount_minor), 'USD'),
       currency: 'USD',
       estimated_amounts: estimate.estimated_amounts.map(estimatedAmountView),
     };

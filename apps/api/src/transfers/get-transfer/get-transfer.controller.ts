@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
-import { DomainError, quoteAmount, recipientDisplayName, toMajorNumber, TransferState, transferDecider, transferStreamId } from '@payments/domain';
+import { DomainError, quoteAmount, recipientDisplayName, toJsonMajorAmount, TransferState, transferDecider, transferStreamId } from '@payments/domain';
 import { CommandProcessor } from '@payments/event-store';
 import { UserId } from '../../platform';
 
@@ -51,7 +51,7 @@ export function transferActivityView(state: TransferState) {
       },
     },
     source_amount: { amount: tokenAmount, precise_amount: quote.precise_amount, token_symbol: quote.token_symbol, token_address: quote.token_address },
-    destination_amount: { amount: toMajorNumber(BigInt(t.amount_minor), 'USD'), currency: 'USD' },
+    destination_amount: { amount: toJsonMajorAmount(BigInt(t.amount_minor), 'USD'), currency: 'USD' },
     operations: [
       {
         // No chain in the sandbox: the asset movement has no transaction hash.
