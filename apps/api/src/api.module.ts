@@ -13,6 +13,7 @@ import { PayoutsModule } from './payouts/payouts.module';
 import { FxRatesModule } from './fx-rates/fx-rates.module';
 import { RemittanceModule } from './remittance/remittance.module';
 import { TransfersModule } from './transfers/transfers.module';
+import { OpsHistoryModule } from './ops-history/ops-history.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -44,6 +45,7 @@ export class ApiModule {
         FxRatesModule,
         RemittanceModule,
         TransfersModule,
+        OpsHistoryModule,
       ],
       providers: [ObservabilityWiring],
     };

@@ -16,3 +16,5 @@ export * from './ledger/verify-ledger';
 export * from './payouts/payouts.projection';
 export * from './remittances/remittances.projection';
 export * from './asset-ledger/asset-ledger.projection';
+export * from './ops/history';
+export * from './ops/stream-state';
