@@ -3,6 +3,7 @@ export * from './database/migrations';
 export * from './projections/projection';
 export * from './projections/checkpoints';
 export * from './projections/projection-runner';
+export * from './projections/shadow-rebuild';
 export * from './projections/all-projections';
 export * from './customers/customers.projection';
 export * from './bank-links/bank-links.projection';
