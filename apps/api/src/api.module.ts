@@ -14,6 +14,7 @@ import { FxRatesModule } from './fx-rates/fx-rates.module';
 import { RemittanceModule } from './remittance/remittance.module';
 import { TransfersModule } from './transfers/transfers.module';
 import { WebhookEndpointsModule } from './webhook-endpoints/webhook-endpoints.module';
+import { OpsHistoryModule } from './ops-history/ops-history.module';
 import { API_OPTIONS, ApiOptions } from './api.options';
 import { ObservabilityWiring } from './observability/observability.wiring';
 
@@ -46,6 +47,7 @@ export class ApiModule {
         RemittanceModule,
         TransfersModule,
         WebhookEndpointsModule,
+        OpsHistoryModule,
       ],
       providers: [ObservabilityWiring],
     };

@@ -8,6 +8,8 @@ import { PlatformModule } from '../../api/src/platform';
 import { RebuildProjectionCommand } from './rebuilding-projections/rebuild-projection.command';
 import { CreateApiKeyCommand } from './managing-api-keys/create-api-key.command';
 import { LedgerCommand, VerifyLedgerCommand } from './verifying-ledger/verify-ledger.command';
+import { HistoryCommand } from './inspecting-history/history.command';
+import { StateCommand } from './inspecting-history/state.command';
 
 /**
  * Operator CLI: `npm run ops -- <command>` (see README, "Operations"). With DATABASE_URL it works on that
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
   const config = runtime.config;
   @Module({
     imports: [InfrastructureModule.forRoot({ config }), PlatformModule.forRoot({})],
-    providers: [RebuildProjectionCommand, CreateApiKeyCommand, LedgerCommand, VerifyLedgerCommand],
+    providers: [RebuildProjectionCommand, CreateApiKeyCommand, LedgerCommand, VerifyLedgerCommand, HistoryCommand, StateCommand],
   })
   class OpsModule {}
   try {

@@ -78,6 +78,9 @@ describe('ops ledger verify', () => {
     // The events are intact: rebuilding the ledger from position 0 repairs it.
     const rebuilt = await ops('rebuild', 'ledger');
     expect(rebuilt.stdout).toMatch(/rebuilt ledger: 4 events applied/);
+    // The rebuild names the corrupted row as drift (by its key) and the swap corrects it.
+    expect(rebuilt.stdout).toContain('drift: 1 rows, live tables corrected by the swap');
+    expect(rebuilt.stdout).toContain(`ledger_entries: live 10 rows, rebuilt 10; missing in live 0, extra in live 0, changed 1; e.g. {"entry_no":1,"transaction_id":"${corrupted}"}`);
     expect((await ops('ledger', 'verify')).stdout).toMatch(/^ledger OK: 4 transactions, 10 entries, 1 accounts$/m);
   }, 240_000);
 });

@@ -3,7 +3,16 @@ import { WORKER_OPTIONS, type WorkerOptions } from './worker-options';
 import { Pool, PoolClient } from 'pg';
 import { AchPullCommand, achPullDecider, achPullStreamId, assertNever, DomainError, payoutDecider, transferDecider } from '@payments/domain';
 import { CommandProcessor } from '@payments/event-store';
-import { advanceFeedCursor, findProviderTransfers, migrateProviderTransfers, PG_POOL, ProviderTransferRef, recordProviderTransfer, withLockedFeedCursor } from '@payments/read-models';
+import {
+  advanceFeedCursor,
+  findProviderTransfers,
+  migrateProviderTransfers,
+  PG_POOL,
+  ProviderTransferRef,
+  recordProviderEventPayloads,
+  recordProviderTransfer,
+  withLockedFeedCursor,
+} from '@payments/read-models';
 import { ProviderBankTransfer, ProviderBankTransferEvent, SyncBankTransferEventsInput, SyncedBankTransferEvents } from '@payments/providers/plaid';
 import { PLAID_BANK_TRANSFERS } from '@payments/providers/nest/provider-tokens';
 import { payoutCommandForBankTransferEvent, transferCommandForBankTransferEvent } from './bank-transfer-payout-commands';
@@ -88,6 +97,27 @@ export function achPullCommandFor(event: ProviderBankTransferEvent, now: Date): 
     default:
       return assertNever(event.type, 'provider bank transfer event type');
   }
+}
+
+/** The causation id of the domain events a provider event causes (and the key of its stored payload). */
+export const bankTransferEventCausationId = (eventId: number): string => `plaid:bank-transfer-event:${eventId}`;
+
+/**
+ * The provider event as `ops history` shows it: the fields of Plaid's /bank_transfer/event/sync entry we act on. The
+ * provider's account id is left out (an account identifier); nothing here is a secret.
+ */
+export function providerEventPayload(event: ProviderBankTransferEvent): Record<string, unknown> {
+  return {
+    source: '/bank_transfer/event/sync',
+    event_id: event.eventId,
+    event_type: event.type,
+    bank_transfer_id: event.bankTransferId,
+    bank_transfer_type: event.transferType,
+    bank_transfer_amount_minor: event.amountMinor.toString(),
+    bank_transfer_iso_currency_code: event.currency,
+    timestamp: event.occurredAt,
+    failure_reason: event.failure ? { ach_return_code: event.failure.achReturnCode, description: event.failure.description } : null,
+  };
 }
 
 function domainIssue(error: unknown): string | undefined {
@@ -265,6 +295,11 @@ export class BankTransferEventsSync {
   /** The outcome of every event of the page, by index: what was done, or why it could not be (retryable). */
   private async applyPage(events: ProviderBankTransferEvent[], correlationId: string): Promise<Outcome[]> {
     const outcomes: Outcome[] = new Array<Outcome>(events.length);
+    // Kept for `ops history` before anything is applied (one statement per page; a replay changes nothing).
+    await recordProviderEventPayloads(
+      this.pool,
+      events.map((event) => ({ causationId: bankTransferEventCausationId(event.eventId), provider: 'plaid', payload: providerEventPayload(event) })),
+    );
     const refs = await findProviderTransfers(this.pool, 'plaid', events.map((event) => event.bankTransferId));
     const streams = new Map<string, { ref: ProviderTransferRef; index: number }[]>();
     for (const [index, event] of events.entries()) {
@@ -346,7 +381,7 @@ export class BankTransferEventsSync {
   private async apply(event: ProviderBankTransferEvent, ref: ProviderTransferRef, correlationId: string): Promise<'applied' | 'skipped'> {
     const context = {
       correlationId,
-      causationId: `plaid:bank-transfer-event:${event.eventId}`,
+      causationId: bankTransferEventCausationId(event.eventId),
       actor: 'provider:plaid',
       eventIdSeed: `plaid:bank-transfer-event:${event.eventId}`,
     };

@@ -28,6 +28,16 @@ export const providerTransferMigrations: Migration[] = [
             after_id bigint NOT NULL,
             updated_at timestamptz NOT NULL DEFAULT now())`,
   },
+  {
+    // The provider event that caused a domain event (its metadata causation_id is the key), for `ops history`.
+    // Written by the translator before it applies the event; no secrets or account numbers are stored.
+    id: '003-provider-event-payloads',
+    sql: `CREATE TABLE IF NOT EXISTS provider_event_payloads (
+            causation_id text PRIMARY KEY,
+            provider text NOT NULL,
+            payload jsonb NOT NULL,
+            recorded_at timestamptz NOT NULL DEFAULT now())`,
+  },
 ];
 
 export const migrateProviderTransfers = (pool: Pool): Promise<void> => runMigrations(pool, 'provider-transfers', providerTransferMigrations);
@@ -113,4 +123,31 @@ export async function withLockedFeedCursor<T>(pool: Pool, feed: string, run: (cl
 /** Moves a feed's cursor inside its {@link withLockedFeedCursor} transaction. */
 export async function advanceFeedCursor(client: Pick<PoolClient, 'query'>, feed: string, afterId: number): Promise<void> {
   await client.query('UPDATE provider_event_cursors SET after_id = $2, updated_at = now() WHERE feed = $1', [feed, afterId]);
+}
+
+/** A provider event kept for `ops history`, keyed by the causation id the domain events it caused carry. */
+export interface ProviderEventPayload {
+  causationId: string;
+  provider: string;
+  payload: Record<string, unknown>;
+}
+
+/** Stores provider events (first write wins: replays of the same provider event change nothing). One statement. */
+export async function recordProviderEventPayloads(db: Pick<PoolClient, 'query'>, payloads: ProviderEventPayload[]): Promise<void> {
+  if (payloads.length === 0) return;
+  await db.query(
+    `INSERT INTO provider_event_payloads (causation_id, provider, payload)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT (causation_id) DO NOTHING`,
+    [payloads.map((p) => p.causationId), payloads.map((p) => p.provider), payloads.map((p) => JSON.stringify(p.payload))],
+  );
+}
+
+/** The stored provider events for these causation ids (absent ones are simply missing from the map). */
+export async function findProviderEventPayloads(db: Pick<PoolClient, 'query'>, causationIds: string[]): Promise<Map<string, ProviderEventPayload>> {
+  if (causationIds.length === 0) return new Map();
+  const { rows } = await db.query<{ causation_id: string; provider: string; payload: Record<string, unknown> }>(
+    'SELECT causation_id, provider, payload FROM provider_event_payloads WHERE causation_id = ANY($1::text[])',
+    [causationIds],
+  );
+  return new Map(rows.map((r) => [r.causation_id, { causationId: r.causation_id, provider: r.provider, payload: r.payload }]));
 }
