@@ -1,2 +1,3 @@
 export * from './public-event';
 export * from './catalog';
+export * from './kafka-record';
