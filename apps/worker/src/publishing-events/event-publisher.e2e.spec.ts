@@ -157,6 +157,18 @@ describe('payments.events after an e2e flow, with the publishing worker SIGKILLe
     for (const type of ['bank_link.requested', 'bank_link.activated', 'account.opened', 'account.credit_pending', 'account.credit_posted', 'account.pending_credit_reversed', 'account.hold_placed', 'account.hold_captured', 'recipient.added']) {
       expect(published).toContain(type);
     }
+    // GET /events/sync pages through the same events (ids and envelopes) in log order.
+    const synced: PublicEvent[] = [];
+    let cursor = '';
+    for (let more = true; more; ) {
+      const page = await service.request<{ events: PublicEvent[]; next_cursor: string; has_more: boolean }>('GET', `/events/sync?count=50${cursor ? `&after_id=${cursor}` : ''}`);
+      synced.push(...page.body.events);
+      cursor = page.body.next_cursor;
+      more = page.body.has_more;
+    }
+    expect(synced.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+    const fromKafka = new Map(unique.map((e) => [e.id, e]));
+    expect(synced.every((e) => JSON.stringify(e) === JSON.stringify(fromKafka.get(e.id)))).toBe(true);
     // No bank number in clear: the recipient shows its last 4 only.
     const added = unique.find((e) => e.type === 'recipient.added')!;
     expect(added.data.account_last4).toMatch(/^\d{4}$/);
