@@ -8,6 +8,7 @@ import { PlatformModule } from '../../api/src/platform';
 import { RebuildProjectionCommand } from './rebuilding-projections/rebuild-projection.command';
 import { CreateApiKeyCommand } from './managing-api-keys/create-api-key.command';
 import { LedgerCommand, VerifyLedgerCommand } from './verifying-ledger/verify-ledger.command';
+import { RepublishEventsCommand } from './republishing-events/republish-events.command';
 
 /**
  * Operator CLI: `npm run ops -- <command>` (see README, "Operations"). With DATABASE_URL it works on that
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const config = runtime.config;
   @Module({
     imports: [InfrastructureModule.forRoot({ config }), PlatformModule.forRoot({})],
-    providers: [RebuildProjectionCommand, CreateApiKeyCommand, LedgerCommand, VerifyLedgerCommand],
+    providers: [RebuildProjectionCommand, CreateApiKeyCommand, LedgerCommand, VerifyLedgerCommand, RepublishEventsCommand],
   })
   class OpsModule {}
   try {
