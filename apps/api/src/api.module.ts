@@ -9,6 +9,7 @@ import { PullsModule } from './pulls/pulls.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { RecipientsModule } from './recipients/recipients.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { EventsModule } from './events/events.module';
 import { PayoutsModule } from './payouts/payouts.module';
 import { FxRatesModule } from './fx-rates/fx-rates.module';
 import { RemittanceModule } from './remittance/remittance.module';
@@ -42,6 +43,7 @@ export class ApiModule {
         AccountsModule,
         RecipientsModule,
         LedgerModule,
+        EventsModule,
         PayoutsModule,
         FxRatesModule,
         RemittanceModule,

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 
   await ensureKafkaTopology(config);
   const topicPrefix = config.kafka?.topicPrefix ?? '';
-  const app = await createServiceApp({ config, kafkaTopicPrefix: topicPrefix, extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix, providerEventsApplyBatch: config.translatorApplyBatch })], shutdownHooks: false });
+  const app = await createServiceApp({ config, kafkaTopicPrefix: topicPrefix, extraModules: [WorkerModule.forRoot({ kafkaTopicPrefix: topicPrefix, providerEventsApplyBatch: config.translatorApplyBatch, eventPublisher: { batchSize: config.eventPublisherBatch } })], shutdownHooks: false });
   await app.listen(config.port, '0.0.0.0');
   const url = `http://127.0.0.1:${config.port}`;
 

@@ -10,6 +10,7 @@ import { CreateApiKeyCommand } from './managing-api-keys/create-api-key.command'
 import { LedgerCommand, VerifyLedgerCommand } from './verifying-ledger/verify-ledger.command';
 import { HistoryCommand } from './inspecting-history/history.command';
 import { StateCommand } from './inspecting-history/state.command';
+import { RepublishEventsCommand } from './republishing-events/republish-events.command';
 
 /**
  * Operator CLI: `npm run ops -- <command>` (see README, "Operations"). With DATABASE_URL it works on that
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const config = runtime.config;
   @Module({
     imports: [InfrastructureModule.forRoot({ config }), PlatformModule.forRoot({})],
-    providers: [RebuildProjectionCommand, CreateApiKeyCommand, LedgerCommand, VerifyLedgerCommand, HistoryCommand, StateCommand],
+    providers: [RebuildProjectionCommand, CreateApiKeyCommand, LedgerCommand, VerifyLedgerCommand, HistoryCommand, StateCommand, RepublishEventsCommand],
   })
   class OpsModule {}
   try {

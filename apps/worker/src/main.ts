@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   if (!config.kafka) throw new Error('apps/worker alone needs KAFKA_BROKERS; use `npm start` for the embedded mode');
   await ensureKafkaTopology(config);
 
-  @Module({ imports: [InfrastructureModule.forRoot({ config }), WorkerModule.forRoot({ kafkaTopicPrefix: config.kafka.topicPrefix, providerEventsApplyBatch: config.translatorApplyBatch })] })
+  @Module({ imports: [InfrastructureModule.forRoot({ config }), WorkerModule.forRoot({ kafkaTopicPrefix: config.kafka.topicPrefix, providerEventsApplyBatch: config.translatorApplyBatch, eventPublisher: { batchSize: config.eventPublisherBatch } })] })
   class WorkerRootModule {}
 
   const logger = new NestPinoLogger(createPinoLogger({ level: config.logLevel, base: { service: 'payments-worker' } }));

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CONSUMER_LAG_SOURCE, PROJECTION_LAG_SOURCE, WEBHOOK_HANDLER } from '@payments/infrastructure';
 import { ProjectionsService } from './projecting/projections.service';
+import { EventPublisherService } from './publishing-events/event-publisher.service';
 import { AchPullSubmissionProcessManager } from './submitting-ach-pulls/ach-pull-submission.process-manager';
 import { AchPullAccountCreditsProcessManager } from './crediting-accounts/ach-pull-account-credits.process-manager';
 import { BankTransferEventsSync } from './translating-provider-webhooks/bank-transfer-events';
@@ -16,7 +17,7 @@ import { WebhookDeliveryService } from './delivering-webhooks/webhook-delivery.s
 import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
 import { WebhookConsumerService, WORKER_OPTIONS, WorkerOptions } from './translating-provider-webhooks/webhook-consumer.service';
 
-/** The worker: projections, the provider webhook translator (Kafka consumer or in-process handler) and the process managers. */
+/** The worker: projections, the event publisher to Kafka `payments.events`, the provider webhook translator (Kafka consumer or in-process handler) and the process managers. */
 @Module({})
 export class WorkerModule {
   static forRoot(options: WorkerOptions): DynamicModule {
@@ -26,6 +27,7 @@ export class WorkerModule {
       providers: [
         { provide: WORKER_OPTIONS, useValue: options },
         ProjectionsService,
+        EventPublisherService,
         PlaidWebhookTranslator,
         BankTransferEventsSync,
         PayoutRailsEventsSync,
@@ -44,7 +46,7 @@ export class WorkerModule {
         { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },
         { provide: CONSUMER_LAG_SOURCE, useExisting: WebhookConsumerService },
       ],
-      exports: [ProjectionsService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager, RemittanceSubmissionProcessManager, RemittanceAccountHoldsProcessManager, WebhookFanOutProcessManager, WebhookDeliveryService],
+      exports: [ProjectionsService, EventPublisherService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager, RemittanceSubmissionProcessManager, RemittanceAccountHoldsProcessManager, WebhookFanOutProcessManager, WebhookDeliveryService],
     };
   }
 }

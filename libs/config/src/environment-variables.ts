@@ -82,6 +82,9 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^\d{1,3}$/, { message: 'must be a whole number of provider events from 1 to 500' })
   TRANSLATOR_APPLY_BATCH?: string;
 
+  @IsOptional() @Matches(/^\d{1,3}$/, { message: 'must be a whole number of events from 1 to 500' })
+  EVENT_PUBLISHER_BATCH?: string;
+
   @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
 
@@ -144,6 +147,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'PROVIDER_SANDBOX_AUTO_SETTLE_MS',
   'PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS',
   'TRANSLATOR_APPLY_BATCH',
+  'EVENT_PUBLISHER_BATCH',
   'LOG_LEVEL',
   'IDEMPOTENCY_TTL_HOURS',
   'WEBHOOK_MAX_AGE_SECONDS',

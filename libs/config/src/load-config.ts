@@ -50,6 +50,8 @@ export interface AppConfig {
   providerSandboxWebhookCoalesceMs?: number;
   /** Worker: provider events whose commands the translator runs together, per cursor update (1-500, default 250). */
   translatorApplyBatch: number;
+  /** Worker: domain events the event publisher reads per produce request and checkpoint write (1-500, default 200). */
+  eventPublisherBatch: number;
   logLevel: LogLevel;
   idempotencyTtlHours: number;
   webhookMaxAgeSeconds: number;
@@ -144,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     concurrency: int('OUTBOUND_WEBHOOK_CONCURRENCY', 8, 1, 64, 'a whole number'),
   };
   const translatorApplyBatch = int('TRANSLATOR_APPLY_BATCH', 250, 1, 500, 'a whole number of provider events');
+  const eventPublisherBatch = int('EVENT_PUBLISHER_BATCH', 200, 1, 500, 'a whole number of events');
 
   // Required outside embedded mode; secrets never get a silent default.
   if (!options.embedded) {
@@ -231,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providerSandboxPort,
     providerSandboxAutoSettleMs: vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS !== undefined ? Number(vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS) : undefined,
     translatorApplyBatch,
+    eventPublisherBatch,
     providerSandboxWebhookCoalesceMs:
       vars.PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS !== undefined ? Number(vars.PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS) : undefined,
     logLevel: (vars.LOG_LEVEL as LogLevel | undefined) ?? 'info',

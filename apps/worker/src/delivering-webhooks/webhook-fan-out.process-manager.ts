@@ -49,16 +49,18 @@ export class WebhookFanOutProcessManager extends CheckpointedProcessManager {
     }
   }
 
-  /** The catalog's public event, or for a transfer event the seed's activity shape as of that event. */
+  /**
+   * For a transfer step, the seed's activity shape as of that event (the seed's "Outgoing ACH Transfer" webhook is the
+   * activity, not the step): same public type as on Kafka, its own `dataschema` (`activity.ach_push`). Anything else:
+   * the catalog's public event.
+   */
   private async publicEvent(recorded: RecordedEvent): Promise<PublicEvent | null> {
-    const published = toPublicEvent(recorded);
-    if (published) return published;
     const publicType = TRANSFER_ACTIVITY_TYPES[recorded.type];
-    if (!publicType) return null;
+    if (!publicType) return toPublicEvent(recorded);
     const history = await this.store.readStream(recorded.streamId, { toRevision: recorded.revision });
     const state = history.reduce((s, e) => transferDecider.evolve(s, e as unknown as TransferEvent), transferDecider.initialState());
     if (state.status === 'NONE' || !state.initiated) return null;
     const activity = transferActivityView(state);
-    return envelope({ internalType: recorded.type, publicType, version: 1, data: () => activity }, recorded);
+    return { ...envelope({ internalType: recorded.type, publicType, version: 1, data: () => activity }, recorded), dataschema: 'urn:payments:schema:activity.ach_push:1' };
   }
 }

@@ -7,4 +7,6 @@ export interface WorkerOptions {
   maxAttempts?: number;
   /** Provider events whose commands the bank transfer translator runs together, per cursor update (default 250). */
   providerEventsApplyBatch?: number;
+  /** The event publisher to `payments.events` (runs when Kafka is configured, unless `enabled: false`). */
+  eventPublisher?: { enabled?: boolean; batchSize?: number };
 }
