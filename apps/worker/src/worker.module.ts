@@ -12,6 +12,7 @@ import { OrphanPayoutHoldSweep } from './settling-payout-holds/orphan-payout-hol
 import { RemittanceSubmissionProcessManager } from './submitting-remittances/remittance-submission.process-manager';
 import { RemittanceAccountHoldsProcessManager } from './settling-remittance-holds/remittance-account-holds.process-manager';
 import { TransferStepsProcessManager } from './executing-transfers/transfer-steps.process-manager';
+import { OrphanTransferHoldSweep } from './executing-transfers/orphan-transfer-hold-sweep';
 import { WebhookFanOutProcessManager } from './delivering-webhooks/webhook-fan-out.process-manager';
 import { WebhookDeliveryService } from './delivering-webhooks/webhook-delivery.service';
 import { PlaidWebhookTranslator } from './translating-provider-webhooks/plaid-webhook-translator';
@@ -40,13 +41,14 @@ export class WorkerModule {
         RemittanceSubmissionProcessManager,
         RemittanceAccountHoldsProcessManager,
         TransferStepsProcessManager,
+        OrphanTransferHoldSweep,
         WebhookFanOutProcessManager,
         WebhookDeliveryService,
         { provide: WEBHOOK_HANDLER, useExisting: PlaidWebhookTranslator },
         { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },
         { provide: CONSUMER_LAG_SOURCE, useExisting: WebhookConsumerService },
       ],
-      exports: [ProjectionsService, EventPublisherService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager, RemittanceSubmissionProcessManager, RemittanceAccountHoldsProcessManager, WebhookFanOutProcessManager, WebhookDeliveryService],
+      exports: [ProjectionsService, EventPublisherService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager, OrphanTransferHoldSweep, RemittanceSubmissionProcessManager, RemittanceAccountHoldsProcessManager, WebhookFanOutProcessManager, WebhookDeliveryService],
     };
   }
 }

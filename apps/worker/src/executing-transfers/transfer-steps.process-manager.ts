@@ -28,7 +28,7 @@ export const TRANSFER_STEPS_CHECKPOINT = 'executing-transfers';
 const ACTOR = 'system:executing-transfers';
 /** At most 10 characters: it appears on the recipient's bank statement. */
 const STATEMENT_DESCRIPTION = 'TRANSFER';
-const HANDLED: TransferEvent['type'][] = ['TransferInitiated', 'TransferCryptoOut', 'TransferFailed'];
+const HANDLED: TransferEvent['type'][] = ['TransferInitiated', 'TransferCryptoOut', 'TransferFailed', 'TransferAbandoned'];
 type WithoutNow<C> = C extends unknown ? Omit<C, 'now'> : never;
 
 const MIGRATIONS = [
@@ -49,7 +49,8 @@ const MIGRATIONS = [
  * - TransferCryptoOut → the provider's USD ACH `credit` to the recipient's account (Plaid bank transfer, account made
  *   addressable through /bank_transfer/migrate_account, idempotency key = transfer id), provider transfer → transfer
  *   recorded for the webhook translator (kind `transfer`), then TransferBankOutSubmitted; a refusal fails the transfer;
- * - TransferFailed → the asset goes back: ReverseAssetDebit when it was captured, else ReleaseAssetHold.
+ * - TransferFailed → the asset goes back: ReverseAssetDebit when it was captured, else ReleaseAssetHold;
+ * - TransferAbandoned (the orphan-hold sweep, OrphanTransferHoldSweep) → ReleaseAssetHold of the abandoned asset.
  * The provider's POSTED / FAILED / CANCELLED / REVERSED events become CompleteTransfer / FailTransfer in the translator.
  * Every step is idempotent (seeded event ids, provider idempotency key, ON CONFLICT DO NOTHING).
  */
@@ -78,6 +79,10 @@ export class TransferStepsProcessManager extends CheckpointedProcessManager {
 
   async handle(recorded: RecordedEvent): Promise<void> {
     try {
+      if (recorded.type === 'TransferAbandoned') {
+        await this.releaseAbandoned(recorded);
+        return;
+      }
       const { state } = await this.commands.load(recorded.streamId, transferDecider);
       if (state.status === 'NONE' || !state.initiated) return;
       const transfer = state.initiated;
@@ -107,6 +112,18 @@ export class TransferStepsProcessManager extends CheckpointedProcessManager {
       if (!(error instanceof DomainError)) throw error;
       this.logger.error(`${recorded.type} ${recorded.id} on ${recorded.streamId} cannot be applied (${error.reason}): ${error.description}`);
     }
+  }
+
+  /** An orphaned hold: the id was never initiated, so nothing else will ever capture or release it. */
+  private async releaseAbandoned(recorded: RecordedEvent): Promise<void> {
+    const event = { type: recorded.type, data: recorded.data } as unknown as Extract<TransferEvent, { type: 'TransferAbandoned' }>;
+    const { transfer_id, user_id, token_symbol, reason } = event.data;
+    await this.commands.execute(
+      assetBalanceStreamId(user_id, token_symbol),
+      assetBalanceDecider,
+      { type: 'ReleaseAssetHold', data: { movement_id: transfer_id, reason }, now: this.commands.now() },
+      this.context(recorded, 'ReleaseAssetHold'),
+    );
   }
 
   private async sendBankOut(cause: RecordedEvent, transfer: TransferInitiatedData): Promise<void> {

@@ -17,7 +17,10 @@ import { TransferLegalAddress } from './transfer-request';
  *   estimate is used at most once: the stream's revision serialises concurrent executes;
  * - execute with `amount`: a fresh stream whose `TransferInitiated` carries its own fresh quote;
  * - steps: `TransferCryptoOut` (asset captured), `TransferBankOutSubmitted` (provider ACH credit), then
- *   `TransferCompleted` or `TransferFailed` (the asset is returned).
+ *   `TransferCompleted` or `TransferFailed` (the asset is returned);
+ * - orphaned hold (the API held the asset, then crashed before TransferInitiated): the worker's sweep appends
+ *   `TransferAbandoned` (AbandonTransfer succeeds only while the id is not initiated), which releases the hold; an
+ *   execute of that id afterwards is refused (409 `transfer_abandoned`).
  */
 export const transferStreamId = (transferId: string): string => `transfer-${transferId}`;
 
@@ -89,7 +92,9 @@ export type TransferEvent =
   | DomainEvent<'TransferBankOutSubmitted', Ref & { provider: string; provider_transfer_id: string; at: string }>
   | DomainEvent<'TransferCompleted', Ref & { at: string }>
   /** `crypto_out`: whether the asset had been captured (then it is returned by reversing the debit, else released). */
-  | DomainEvent<'TransferFailed', Ref & { step: TransferStep; crypto_out: boolean; reason: TransferFailureReason; at: string }>;
+  | DomainEvent<'TransferFailed', Ref & { step: TransferStep; crypto_out: boolean; reason: TransferFailureReason; at: string }>
+  /** An id held for but never initiated (orphaned hold): `token_symbol`'s hold of movement `transfer_id` is released. */
+  | DomainEvent<'TransferAbandoned', Ref & { token_symbol: string; reason: TransferFailureReason; at: string }>;
 
 export const TRANSFER_EVENT_TYPES: readonly TransferEvent['type'][] = [
   'TransferEstimated',
@@ -98,6 +103,7 @@ export const TRANSFER_EVENT_TYPES: readonly TransferEvent['type'][] = [
   'TransferBankOutSubmitted',
   'TransferCompleted',
   'TransferFailed',
+  'TransferAbandoned',
 ];
 
 export type TransferCommand =
@@ -118,9 +124,11 @@ export type TransferCommand =
   | CommandEnvelope<'RecordCryptoOut', Record<string, never>>
   | CommandEnvelope<'RecordBankOutSubmitted', { provider: string; provider_transfer_id: string }>
   | CommandEnvelope<'CompleteTransfer', Record<string, never>>
-  | CommandEnvelope<'FailTransfer', { reason: TransferFailureReason }>;
+  | CommandEnvelope<'FailTransfer', { reason: TransferFailureReason }>
+  /** The orphan-hold sweep: abandon an id whose asset hold (in `token_symbol`) never got its TransferInitiated. */
+  | CommandEnvelope<'AbandonTransfer', Ref & { token_symbol: string; reason: TransferFailureReason }>;
 
-export type TransferStatus = 'ESTIMATED' | 'INITIATED' | 'CRYPTO_OUT' | 'BANK_OUT' | 'COMPLETED' | 'FAILED';
+export type TransferStatus = 'ESTIMATED' | 'INITIATED' | 'CRYPTO_OUT' | 'BANK_OUT' | 'COMPLETED' | 'FAILED' | 'ABANDONED';
 
 export type TransferState =
   | { status: 'NONE' }
@@ -132,6 +140,8 @@ export type TransferState =
       bankOut?: { provider: string; provider_transfer_id: string; at: string };
       completedAt?: string;
       failed?: { step: TransferStep; crypto_out: boolean; reason: TransferFailureReason; at: string };
+      /** Never initiated: the orphaned holds released (normally one asset), why, and when. */
+      abandoned?: { user_id: string; token_symbols: string[]; reason: TransferFailureReason; at: string };
     };
 type Existing = Exclude<TransferState, { status: 'NONE' }>;
 
@@ -169,6 +179,12 @@ function existing(state: TransferState): Existing & { initiated: TransferInitiat
 function decideExecute(command: Extract<TransferCommand, { type: 'ExecuteTransfer' }>, state: TransferState): TransferEvent[] {
   const { transfer_id, user_id, estimation_id, fingerprint, token_address, fresh } = command.data;
   const initiated_at = command.now.toISOString();
+  if (state.status === 'ABANDONED' && state.abandoned?.user_id === user_id) {
+    throw DomainError.invalidState(
+      'this transfer request was abandoned (it did not complete in time) and its hold released; request a new estimate or send a new request',
+      'transfer_abandoned',
+    );
+  }
   if (estimation_id === undefined) {
     if (!fresh) throw new Error('ExecuteTransfer needs an estimation_id or a fresh quote');
     if (state.status !== 'NONE') {
@@ -249,6 +265,12 @@ export const transferDecider: Decider<TransferState, TransferCommand, TransferEv
           },
         ];
       }
+      case 'AbandonTransfer': {
+        // Only an id that was never initiated can be abandoned; a transfer that exists carries on (its steps own the hold).
+        if (state.status !== 'NONE' && state.status !== 'ESTIMATED' && state.status !== 'ABANDONED') return [];
+        if (state.status === 'ABANDONED' && state.abandoned?.token_symbols.includes(command.data.token_symbol)) return [];
+        return [{ type: 'TransferAbandoned', data: { ...command.data, at } }];
+      }
       default:
         return assertNever(command, 'transfer command');
     }
@@ -268,6 +290,13 @@ export const transferDecider: Decider<TransferState, TransferCommand, TransferEv
         return state.status === 'NONE' ? state : { ...state, status: 'COMPLETED', completedAt: event.data.at };
       case 'TransferFailed':
         return state.status === 'NONE' ? state : { ...state, status: 'FAILED', failed: { step: event.data.step, crypto_out: event.data.crypto_out, reason: event.data.reason, at: event.data.at } };
+      case 'TransferAbandoned': {
+        if (state.status !== 'NONE' && state.status !== 'ESTIMATED' && state.status !== 'ABANDONED') return state;
+        const before = state.status === 'NONE' ? {} : state;
+        const symbols = state.status === 'ABANDONED' ? (state.abandoned?.token_symbols ?? []) : [];
+        const { user_id, token_symbol, reason, at } = event.data;
+        return { ...before, status: 'ABANDONED', abandoned: { user_id, token_symbols: [...symbols, token_symbol], reason, at } };
+      }
       default:
         return assertNever(event, 'transfer event');
     }

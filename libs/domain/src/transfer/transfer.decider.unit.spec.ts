@@ -70,4 +70,39 @@ describe('transfer decider', () => {
     ]);
     spec.given([estimated, initiated]).when({ type: 'CompleteTransfer', data: {}, now }).thenThrows('ErrorInvalidState', 'transfer_outcome_conflict');
   });
+
+  describe('AbandonTransfer (orphaned hold)', () => {
+    const reason = { code: 'ORPHANED_HOLD', description: 'the transfer request did not complete within 300 s' };
+    const abandon = (token_symbol = 'WEUR') => ({ type: 'AbandonTransfer' as const, data: { transfer_id: 'e-1', user_id: 'u-1', token_symbol, reason }, now });
+    const abandoned = (token_symbol = 'WEUR'): TransferEvent => ({ type: 'TransferAbandoned', data: { transfer_id: 'e-1', user_id: 'u-1', token_symbol, reason, at: now.toISOString() } });
+    const fresh = () => ({ ...execute({ estimation_id: undefined }), data: { ...execute().data, estimation_id: undefined, fresh: { account_id: 'a:b', amount_minor: '50000', currency: 'USD' as const, quote: estimate.estimated_amounts[1], ...details } } });
+
+    it('abandons an id that was never initiated: a fresh id (empty stream) or an unexecuted estimate', () => {
+      spec.given([]).when(abandon()).then([abandoned()]);
+      spec.given([estimated]).when(abandon()).then([abandoned()]);
+    });
+
+    it('does nothing once the transfer was initiated, whatever happened after', () => {
+      const [initiated] = transferDecider.decide(execute(), transferDecider.evolve(transferDecider.initialState(), estimated));
+      spec.given([estimated, initiated]).when(abandon()).then([]);
+      const failed: TransferEvent = { type: 'TransferFailed', data: { transfer_id: 'e-1', user_id: 'u-1', step: 'CryptoOut', crypto_out: false, reason, at: now.toISOString() } };
+      spec.given([estimated, initiated, failed]).when(abandon()).then([]);
+    });
+
+    it('is idempotent per asset, and releases a second orphaned asset hold of the same id', () => {
+      spec.given([estimated, abandoned()]).when(abandon()).then([]);
+      spec.given([estimated, abandoned()]).when(abandon('WUSD')).then([abandoned('WUSD')]);
+      spec.given([estimated, abandoned(), abandoned('WUSD')]).when(abandon('WUSD')).then([]);
+    });
+
+    it('refuses a late execute of an abandoned id (estimate or fresh), 409 transfer_abandoned', () => {
+      spec.given([estimated, abandoned()]).when(execute()).thenThrows('ErrorInvalidState', 'transfer_abandoned');
+      spec.given([abandoned()]).when(fresh()).thenThrows('ErrorInvalidState', 'transfer_abandoned');
+      // Another user's id is still only "not found" / a conflict: nothing about the abandon leaks.
+      spec.given([estimated, abandoned()]).when(execute({ user_id: 'u-2' })).thenThrows('ErrorNotFound');
+      const folded = [estimated, abandoned()].reduce(transferDecider.evolve, transferDecider.initialState());
+      expect(folded).toMatchObject({ status: 'ABANDONED', estimate: { estimation_id: 'e-1' }, abandoned: { token_symbols: ['WEUR'], reason } });
+      expect(() => transferDecider.decide({ type: 'RecordCryptoOut', data: {}, now }, folded)).toThrow(expect.objectContaining({ reason: 'ErrorNotFound' }));
+    });
+  });
 });
