@@ -43,8 +43,13 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/apps/api/src/main.js"]
 
-# Projections, process managers and the webhook translator (Kafka consumer group). No HTTP port.
+# Projections, process managers and the webhook translator (Kafka consumer group). HTTP on WORKER_HTTP_PORT:
+# /health/live, /health/ready and /metrics (projection and consumer lag) only.
 FROM runtime AS worker
+ENV WORKER_HTTP_PORT=3001
+EXPOSE 3001
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.WORKER_HTTP_PORT||3001)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/apps/worker/src/main.js"]
 
 # Operator CLI: docker run --rm <the service's env> payments-ops:0.1.0 ledger verify   (or: rebuild <projection>)

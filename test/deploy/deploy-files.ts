@@ -446,7 +446,7 @@ export function checkCompose(files: DeployFiles, secrets: Record<string, string>
 
     // Ports and health: what it publishes is what the image exposes and the app listens on.
     const ports = containerPorts(service);
-    const listens = Number(env.PORT ?? env.PROVIDER_SANDBOX_PORT ?? dockerEnv.PORT ?? dockerEnv.PROVIDER_SANDBOX_PORT ?? NaN);
+    const listens = listenPort(entry.app, { ...dockerEnv, ...env });
     for (const port of ports) {
       if (!entry.stage.expose.includes(port)) problems.push(`${where}: publishes container port ${port}, which target ${target} does not EXPOSE (${entry.stage.expose.join(', ') || 'none'})`);
       if (port !== listens) problems.push(`${where}: publishes container port ${port} but the app listens on ${listens}`);
@@ -464,6 +464,12 @@ export function checkCompose(files: DeployFiles, secrets: Record<string, string>
   const kafkaEnv = services.kafka ? composeEnvironment(services.kafka) : {};
   if (!/\bcontroller\b/.test(kafkaEnv.KAFKA_PROCESS_ROLES ?? '')) problems.push('docker-compose.yml services.kafka: must run in KRaft mode (KAFKA_PROCESS_ROLES with controller)');
   return problems;
+}
+
+/** The port an app listens on under `env`: the worker's probes/metrics server on WORKER_HTTP_PORT (default 3001). */
+function listenPort(app: string, env: Record<string, string | undefined>): number {
+  if (app === 'worker') return Number(env.WORKER_HTTP_PORT ?? 3001);
+  return Number(env.PORT ?? env.PROVIDER_SANDBOX_PORT ?? NaN);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -570,7 +576,7 @@ export function checkKubernetes(files: DeployFiles, secrets: Record<string, stri
       problems.push(...checkAppEnvironment(cwhere, entry.app, env, files));
 
       // Ports: declared container ports are what the image exposes and the app listens on.
-      const listens = Number(env.PORT ?? env.PROVIDER_SANDBOX_PORT ?? NaN);
+      const listens = listenPort(entry.app, env);
       for (const port of container.ports ?? []) {
         if (!entry.stage.expose.includes(port.containerPort)) problems.push(`${cwhere}: containerPort ${port.containerPort} is not a port target ${image[1]} EXPOSEs (${entry.stage.expose.join(', ') || 'none'})`);
         if (port.containerPort !== listens) problems.push(`${cwhere}: containerPort ${port.containerPort} but the app listens on ${listens}`);

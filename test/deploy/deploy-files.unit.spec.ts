@@ -133,7 +133,8 @@ describe('each check fails on a broken copy', () => {
     // Kubernetes
     ['k8s: readiness probe on a missing route', (f) => (container(f, 'payments-api').readinessProbe.httpGet.path = '/healthz'), /readinessProbe path \/healthz is not served by the API's health controller/],
     ['k8s: probe on an undeclared port', (f) => (container(f, 'payments-api').livenessProbe.httpGet.port = 'web'), /livenessProbe port web is not a declared container port/],
-    ['k8s: HTTP probe on the worker', (f) => (container(f, 'payments-worker').livenessProbe = { httpGet: { path: '/health/live', port: 3000 } }), /container worker: livenessProbe probes a port, but target worker serves no port/],
+    ['k8s: worker probe on the API port', (f) => (container(f, 'payments-worker').livenessProbe = { httpGet: { path: '/health/live', port: 3000 } }), /container worker: livenessProbe port 3000 is not a declared container port/],
+    ['k8s: worker port not its WORKER_HTTP_PORT', (f) => (envVar(container(f, 'payments-worker'), 'WORKER_HTTP_PORT').value = '3002'), /containerPort 3001 but the app listens on 3002/],
     ['k8s: api without readiness probe', (f) => delete container(f, 'payments-api').readinessProbe, /readinessProbe must GET \/health\/ready/],
     ['k8s: secret as a plain value', (f) => (container(f, 'payments-api').env.find((e: Json) => e.name === 'ENCRYPTION_KEY').valueFrom = undefined), /ENCRYPTION_KEY is a secret and must come from a Secret/],
     ['k8s: secret key the Secret lacks', (f) => (envVar(container(f, 'payments-worker'), 'PLAID_SECRET').valueFrom.secretKeyRef.key = 'PLAID_SECRET_KEY'), /refers to key PLAID_SECRET_KEY, which Secret payments-secrets lacks/],

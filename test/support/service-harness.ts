@@ -208,6 +208,8 @@ export function workerProcessEnv(harness: ServiceHarness, logLevel = 'warn'): Re
     PLAID_CLIENT_ID: SANDBOX_PLAID_CREDENTIALS.clientId,
     PLAID_SECRET: SANDBOX_PLAID_CREDENTIALS.secret,
     LOG_LEVEL: logLevel,
+    // No probes/metrics server unless a test asks for one (several workers run at once; the default port would clash).
+    WORKER_HTTP_PORT: '0',
   };
 }
 

@@ -4,9 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@payments/config';
 import { ensureKafkaTopology, InfrastructureModule } from '@payments/infrastructure';
 import { WorkerModule } from './worker.module';
+import { WorkerHttpServer } from './serving-http/worker-http-server';
 import { createPinoLogger, NestPinoLogger } from '../../api/src/platform/logging/logger';
 
-/** The worker alone (distributed mode): projections and the webhook translator consumer group. */
+/** The worker alone (distributed mode): projections and the webhook translator consumer group; probes and metrics on WORKER_HTTP_PORT. */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.kafka) throw new Error('apps/worker alone needs KAFKA_BROKERS; use `npm start` for the embedded mode');
@@ -18,6 +19,14 @@ async function main(): Promise<void> {
   const logger = new NestPinoLogger(createPinoLogger({ level: config.logLevel, base: { service: 'payments-worker' } }));
   const app = await NestFactory.createApplicationContext(WorkerRootModule, { logger });
   app.enableShutdownHooks();
+  if (config.workerHttpPort !== 0) {
+    // Probes and Prometheus metrics (projection and consumer lag); WORKER_HTTP_PORT=0 turns the server off.
+    const http = new WorkerHttpServer(app, { port: config.workerHttpPort });
+    const port = await http.listen();
+    process.once('SIGTERM', () => void http.close());
+    process.once('SIGINT', () => void http.close());
+    console.log(`worker HTTP (health, metrics) on port ${port}`);
+  }
   console.log('worker running');
 }
 

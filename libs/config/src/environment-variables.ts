@@ -73,6 +73,9 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(INTEGER, { message: 'must be an integer port number (0-65535)' })
   PROVIDER_SANDBOX_PORT?: string;
 
+  @IsOptional() @Matches(INTEGER, { message: 'must be an integer port number (0-65535; 0 turns it off)' })
+  WORKER_HTTP_PORT?: string;
+
   @IsOptional() @Matches(/^\d{1,7}$/, { message: 'must be a whole number of milliseconds (0 turns auto-settlement off)' })
   PROVIDER_SANDBOX_AUTO_SETTLE_MS?: string;
 
@@ -144,6 +147,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'PLAID_SECRET',
   'PUBLIC_BASE_URL',
   'PROVIDER_SANDBOX_PORT',
+  'WORKER_HTTP_PORT',
   'PROVIDER_SANDBOX_AUTO_SETTLE_MS',
   'PROVIDER_SANDBOX_WEBHOOK_COALESCE_MS',
   'TRANSLATOR_APPLY_BATCH',

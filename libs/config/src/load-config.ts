@@ -44,6 +44,8 @@ export interface AppConfig {
   /** Base URL the provider uses to reach our webhook receiver (no trailing slash). */
   publicBaseUrl: string;
   providerSandboxPort: number;
+  /** Standalone worker: port of its /health/live, /health/ready and /metrics server (default 3001; 0 = no server). */
+  workerHttpPort: number;
   /** Provider sandbox only: pending bank transfers and payouts complete by themselves after this many ms (0 = off; unset = the mode's default). */
   providerSandboxAutoSettleMs?: number;
   /** Provider sandbox: window for coalescing BANK_TRANSFERS_EVENTS_UPDATE webhooks (undefined/0: one per event). */
@@ -107,6 +109,7 @@ export function decodeKey(name: string, base64: string): Buffer {
 
 const DEFAULT_PORT = 3000;
 const DEFAULT_PROVIDER_SANDBOX_PORT = 3100;
+const DEFAULT_WORKER_HTTP_PORT = 3001;
 
 export function loadConfig(env?: Record<string, string | undefined>): AppConfig;
 export function loadConfig(env: Record<string, string | undefined>, options: { embedded: true }): EmbeddedAppConfig;
@@ -134,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const port = int('PORT', DEFAULT_PORT, 0, 65535, 'a port number');
   const providerSandboxPort = int('PROVIDER_SANDBOX_PORT', DEFAULT_PROVIDER_SANDBOX_PORT, 0, 65535, 'a port number');
+  const workerHttpPort = int('WORKER_HTTP_PORT', DEFAULT_WORKER_HTTP_PORT, 0, 65535, 'a port number');
   const idempotencyTtlHours = int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720, 'a whole number of hours');
   const webhookMaxAgeSeconds = int('WEBHOOK_MAX_AGE_SECONDS', 300, 1, 3600, 'a whole number of seconds');
   const apiKeyCacheMs = int('API_KEY_CACHE_MS', 1000, 0, 60_000, 'a whole number of milliseconds');
@@ -232,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     publicBaseUrl: stripSlash(vars.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`),
     providerSandboxPort,
+    workerHttpPort,
     providerSandboxAutoSettleMs: vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS !== undefined ? Number(vars.PROVIDER_SANDBOX_AUTO_SETTLE_MS) : undefined,
     translatorApplyBatch,
     eventPublisherBatch,

@@ -1,6 +1,7 @@
 import { Decider, DomainEvent, fold } from '@payments/domain';
 import { deterministicUuid, newUuid } from './ids';
 import { EventData, EventMetadata, EventStore, RecordedEvent, WrongExpectedVersionError } from './event-store.port';
+import { activeTraceparent } from './trace-context';
 
 /** Who and why: copied into every event's metadata. */
 export interface CommandContext {
@@ -15,6 +16,11 @@ export interface CommandContext {
    * provider event or webhook id): the same seed yields the same ids, so a repeated append dedupes at the store.
    */
   eventIdSeed?: string;
+  /**
+   * W3C trace context of the operation deciding the command (stored as `metadata.traceparent`). Defaults to the
+   * active OpenTelemetry context (see trace-context.ts) when there is one; absent otherwise.
+   */
+  traceparent?: string;
 }
 
 export interface CommandResult<S, E> {
@@ -108,6 +114,7 @@ const toDomainEvent = <E>(recorded: RecordedEvent): E => ({ type: recorded.type,
 
 /** Who and why, as every appended event's metadata carries it. */
 function eventMetadata(context: CommandContext, now: Date, schemaVersion = 1): EventMetadata {
+  const traceparent = context.traceparent ?? activeTraceparent();
   return {
     correlation_id: context.correlationId,
     causation_id: context.causationId ?? context.correlationId,
@@ -115,6 +122,7 @@ function eventMetadata(context: CommandContext, now: Date, schemaVersion = 1): E
     actor: context.actor,
     schema_version: schemaVersion,
     occurred_at: now.toISOString(),
+    ...(traceparent ? { traceparent } : {}),
   };
 }
 

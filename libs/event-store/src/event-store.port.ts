@@ -13,6 +13,8 @@ export interface EventMetadata {
   schema_version: number;
   /** ISO-8601 time at which the command was decided (from the Clock port). */
   occurred_at: string;
+  /** W3C trace context of the operation that appended the event (optional: older events have none). */
+  traceparent?: string;
   [key: string]: unknown;
 }
 

@@ -6,3 +6,4 @@ export * from './nest/event-store.module';
 export * from './postgres/postgres-event-store';
 export * from './postgres/errors';
 export * from './esdb/esdb-event-store';
+export * from './trace-context';

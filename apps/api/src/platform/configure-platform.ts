@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
-import { correlationHook } from './context/request-context';
+import { activeTraceHook, correlationHook, traceHook } from './context/request-context';
 import { toDomainError } from './errors/error-response';
 import { DocsOptions, setupDocs } from './docs/swagger';
 import { MetricsService } from './metrics/metrics.service';
@@ -18,6 +18,7 @@ export interface ConfigurePlatformOptions {
  * Wires what lives at the Fastify level; call after NestFactory.create and before listen()/init():
  *   - JSON body parsing that keeps the exact bytes on `request.rawBody` (webhook signatures);
  *   - correlation ids (X-Correlation-Id in and out) on every request, unknown routes included;
+ *   - W3C trace context (`traceparent` in and out; the request's span is the active OpenTelemetry context);
  *   - one JSON log line per request (method, route, status, ms, correlation id) and the HTTP histogram;
  *   - Swagger UI at /docs and the OpenAPI JSON at /docs-json.
  * The error filter, validation pipe, auth guard and idempotency interceptor come with PlatformModule.
@@ -36,6 +37,8 @@ export async function configurePlatform(app: NestFastifyApplication, options: Co
   });
 
   fastify.addHook('onRequest', correlationHook);
+  fastify.addHook('onRequest', traceHook);
+  fastify.addHook('preHandler', activeTraceHook);
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     const ms = reply.elapsedTime;
@@ -47,6 +50,7 @@ export async function configurePlatform(app: NestFastifyApplication, options: Co
       status: reply.statusCode,
       ms: Math.round(ms * 10) / 10,
       correlation_id: request.correlationId,
+      traceparent: request.traceparent,
       api_key_id: request.principal?.apiKeyId,
     };
     if (reply.statusCode >= 500) logger.error(line, 'request');

@@ -6,6 +6,8 @@ export interface HttpRequestContext {
   apiKeyId?: string;
   userId?: string;
   idempotencyKey?: string;
+  /** The request's W3C trace context: stored on every event the command appends. */
+  traceparent?: string;
 }
 
 /**
@@ -17,6 +19,7 @@ export function commandContextFrom(ctx: HttpRequestContext, purpose: string): Co
     correlationId: ctx.correlationId,
     causationId: ctx.correlationId,
     actor: ctx.apiKeyId ? `api-key:${ctx.apiKeyId}` : 'anonymous',
+    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
     ...(ctx.idempotencyKey
       ? { idempotencyKey: ctx.idempotencyKey, eventIdSeed: `http:${ctx.apiKeyId}:${ctx.userId ?? '-'}:${purpose}:${ctx.idempotencyKey}` }
       : {}),

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Pool } from 'pg';
 import { AppConfig, InjectConfig } from '@payments/config';
 import { Clock } from '@payments/domain';
-import { CLOCK } from '@payments/event-store';
+import { CLOCK, continueTraceContext, traceCarrierOf } from '@payments/event-store';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, nextAttemptAt, SIGNATURE_HEADER, signatureHeader } from '@payments/messaging';
 import { OutboundWebhookStore, PG_POOL, WebhookDeliveryRow } from '@payments/read-models';
 import { FieldCipher } from '@payments/security';
@@ -79,6 +79,8 @@ export class WebhookDeliveryService implements OnApplicationBootstrap, OnApplica
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
+    // Each attempt is a child span of the event's trace (same trace id), sent as the W3C `traceparent` header.
+    const trace = delivery.traceparent ? traceCarrierOf(continueTraceContext({ traceparent: delivery.traceparent })) : {};
     try {
       const response = await fetch(endpoint.url, {
         method: 'POST',
@@ -91,6 +93,7 @@ export class WebhookDeliveryService implements OnApplicationBootstrap, OnApplica
           [EVENT_ID_HEADER]: delivery.event_id,
           [EVENT_TYPE_HEADER]: delivery.event_type,
           [DELIVERY_ID_HEADER]: delivery.delivery_id,
+          ...trace,
         },
         body: delivery.body,
       });

@@ -45,7 +45,15 @@ export class WebhookFanOutProcessManager extends CheckpointedProcessManager {
     const text = JSON.stringify(body);
     const now = new Date();
     for (const endpoint of endpoints) {
-      await this.webhooks.enqueue({ deliveryId: randomUUID(), endpointId: endpoint.endpoint_id, eventId: event.id, eventType: event.type, body: text, now });
+      await this.webhooks.enqueue({
+        deliveryId: randomUUID(),
+        endpointId: endpoint.endpoint_id,
+        eventId: event.id,
+        eventType: event.type,
+        body: text,
+        now,
+        traceparent: recorded.metadata.traceparent,
+      });
     }
   }
 

@@ -1,6 +1,6 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
-import { EventStore, Position, RecordedEvent, START, Subscription, SubscriptionFilter } from '@payments/event-store';
+import { EventStore, followTrace, Position, RecordedEvent, START, Subscription, SubscriptionFilter } from '@payments/event-store';
 import { Migration, runMigrations } from '@payments/read-models';
 
 /**
@@ -107,7 +107,8 @@ export class ProcessManagerSubscription {
     const from = await readProcessManagerCheckpoint(pool, name);
     if (!this.running) return;
     const subscription = store.subscribeToAll({ fromPosition: from, filter }, async (event) => {
-      await handle(event);
+      // Follow-up events continue the trace of the event that caused them (metadata.traceparent).
+      await followTrace(event.metadata, () => handle(event));
       await advanceProcessManagerCheckpoint(pool, name, event.position);
     });
     this.subscription = subscription;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { assertNever, bankLinkDecider, bankLinkStreamId, LinkError } from '@payments/domain';
-import { CommandProcessor } from '@payments/event-store';
+import { CommandProcessor, continueTrace } from '@payments/event-store';
 import { findLinkSession, PG_POOL, runMigrations } from '@payments/read-models';
 import { FieldCipher, Fingerprinter } from '@payments/security';
 import { NonRetryableError, ReceivedWebhook } from '@payments/messaging';
@@ -71,7 +71,12 @@ export class PlaidWebhookTranslator {
     return this.migrated;
   }
 
-  async handle(received: ReceivedWebhook): Promise<void> {
+  /** Continues the receiver's trace (the `traceparent` header), or starts one: the events appended carry it. */
+  handle(received: ReceivedWebhook): Promise<void> {
+    return continueTrace(received.headers, () => this.translate(received));
+  }
+
+  private async translate(received: ReceivedWebhook): Promise<void> {
     await this.migrate();
     let webhook: PlaidWebhook;
     try {

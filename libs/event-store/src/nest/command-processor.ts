@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, Decider, DomainEvent, fold } from '@payments/domain';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../event-store.port';
+import { activeTraceparent } from '../trace-context';
 import { CommandContext, CommandResult, handleCommand, handleCommandBatch, HandleCommandOptions, loadState, StreamCache } from '../command-handling';
 
 export const CLOCK = Symbol('CLOCK');
@@ -69,6 +70,9 @@ export class CommandProcessor {
     context: CommandContext,
     options?: HandleCommandOptions,
   ): Promise<CommandResult<S, E>> {
+    // The caller's trace, taken now: the command may be decided later in another caller's drain loop.
+    const traceparent = context.traceparent ?? activeTraceparent();
+    if (traceparent) context = { ...context, traceparent };
     return new Promise<CommandResult<S, E>>((resolve, reject) => {
       const queued = { decider, command, context, options, resolve, reject } as unknown as Queued;
       const queue = this.streamQueues.get(streamId);

@@ -51,6 +51,11 @@ export const outboundWebhookMigrations: Migration[] = [
             manual boolean NOT NULL DEFAULT false);
           CREATE INDEX IF NOT EXISTS webhook_delivery_attempts_by_delivery ON webhook_delivery_attempts (delivery_id, attempt_number)`,
   },
+  {
+    id: '002-webhook-delivery-traceparent',
+    // The W3C trace context of the event delivered (its metadata.traceparent): each attempt continues that trace.
+    sql: `ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS traceparent text`,
+  },
 ];
 
 export const migrateOutboundWebhooks = (pool: Pool): Promise<void> => runMigrations(pool, 'outbound-webhooks', outboundWebhookMigrations);
@@ -81,6 +86,8 @@ export interface WebhookDeliveryRow {
   last_attempt_at: Date | null;
   delivered_at: Date | null;
   created_at: Date;
+  /** The delivered event's `metadata.traceparent`, when it has one. */
+  traceparent: string | null;
 }
 
 export interface WebhookAttemptRow {
@@ -159,11 +166,11 @@ export class OutboundWebhookStore {
   }
 
   /** One delivery per (endpoint, event): a second call for the same pair changes nothing. */
-  async enqueue(delivery: { deliveryId: string; endpointId: string; eventId: string; eventType: string; body: string; now: Date }): Promise<void> {
+  async enqueue(delivery: { deliveryId: string; endpointId: string; eventId: string; eventType: string; body: string; now: Date; traceparent?: string }): Promise<void> {
     await this.pool.query(
-      `INSERT INTO webhook_deliveries (delivery_id, endpoint_id, event_id, event_type, body, status, next_attempt_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
-      [delivery.deliveryId, delivery.endpointId, delivery.eventId, delivery.eventType, delivery.body, delivery.now],
+      `INSERT INTO webhook_deliveries (delivery_id, endpoint_id, event_id, event_type, body, status, next_attempt_at, created_at, traceparent)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $7) ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
+      [delivery.deliveryId, delivery.endpointId, delivery.eventId, delivery.eventType, delivery.body, delivery.now, delivery.traceparent ?? null],
     );
   }
 

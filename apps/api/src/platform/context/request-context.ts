@@ -2,6 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ApiHeader } from '@nestjs/swagger';
+import { continueTraceContext, runInTrace, traceCarrierOf } from '@payments/event-store';
 import { readUserId } from '../auth/auth.decorators';
 import type { ApiKeyScope } from '../auth/principal';
 
@@ -21,6 +22,25 @@ export function correlationHook(request: FastifyRequest, reply: FastifyReply, do
   done();
 }
 
+/**
+ * Fastify onRequest hook: continues the caller's W3C trace (`traceparent`/`tracestate` headers) or starts a new one,
+ * with a span of its own for this request (same trace id, new span id). Sets request.traceContext/traceparent, echoes
+ * `traceparent` (the request's span) on the response, and runs the rest of the request with that context active.
+ */
+export function traceHook(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const ctx = continueTraceContext({ traceparent: request.headers['traceparent'], tracestate: request.headers['tracestate'] });
+  request.traceContext = ctx;
+  request.traceparent = traceCarrierOf(ctx).traceparent;
+  if (request.traceparent) void reply.header('traceparent', request.traceparent);
+  runInTrace(ctx, done);
+}
+
+/** Fastify preHandler hook: makes the request's trace the active context again after body parsing, for the handler. */
+export function activeTraceHook(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (request.traceContext) runInTrace(request.traceContext, done);
+  else done();
+}
+
 /** What a command handler needs to stamp event metadata. */
 export interface RequestContextValue {
   correlationId: string;
@@ -31,6 +51,8 @@ export interface RequestContextValue {
   userId?: string;
   /** The validated Idempotency-Key, if the request carried one: derive deterministic event ids from it. */
   idempotencyKey?: string;
+  /** The request's W3C trace context (its own span): stored on the events the request appends. */
+  traceparent?: string;
 }
 
 export function requestContextOf(request: FastifyRequest): RequestContextValue {
@@ -40,6 +62,7 @@ export function requestContextOf(request: FastifyRequest): RequestContextValue {
     scope: request.principal?.scope,
     userId: readUserId(request),
     idempotencyKey: request.idempotencyKey,
+    traceparent: request.traceparent,
   };
 }
 

@@ -57,7 +57,14 @@ export class ReceivePlaidWebhookController {
       // Kafka key: the provider resource, so one resource's webhooks stay in order.
       key: plaidWebhookKafkaKey(webhook),
       body: raw,
-      headers: { provider: 'plaid', webhook_type: webhook.webhookType, webhook_code: webhook.webhookCode, correlation_id: ctx.correlationId },
+      headers: {
+        provider: 'plaid',
+        webhook_type: webhook.webhookType,
+        webhook_code: webhook.webhookCode,
+        correlation_id: ctx.correlationId,
+        // The request's trace: a Kafka header on provider.webhooks, continued by the translator.
+        ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+      },
       receivedAt: new Date(),
       // Used only when the translator runs in this process (embedded mode); not carried through Kafka.
       arrivedAt: performance.now(),
