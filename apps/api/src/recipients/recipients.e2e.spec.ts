@@ -334,12 +334,18 @@ describe('Recipients: /user/bank-account/remote', () => {
     it('concurrent PATCHes leave exactly one default: the last one decided, each seeing the one before', async () => {
       const results = await Promise.all(ids.map((uuid) => setDefault('bob', { uuid })));
       expect(results.map((r) => r.status)).toEqual(ids.map(() => 200));
-      const { rows } = await db.query<{ data: { recipient_id: string | null; previous_recipient_id: string | null } }>(
-        `SELECT data FROM events WHERE stream_id = 'recipients-bob' AND type = 'DefaultRecipientChanged' ORDER BY stream_revision`,
+      const { rows } = await db.query<{ revision: string; data: { recipient_id: string | null; previous_recipient_id: string | null } }>(
+        `SELECT stream_revision::text AS revision, data FROM events WHERE stream_id = 'recipients-bob' AND type = 'DefaultRecipientChanged' ORDER BY stream_revision`,
       );
       for (let i = 1; i < rows.length; i++) expect(rows[i].data.previous_recipient_id).toBe(rows[i - 1].data.recipient_id);
       const last = rows[rows.length - 1].data.recipient_id;
       expect(ids).toContain(last);
+      // Wait for the read model to reach the LAST change, not merely to show its recipient: the last PATCH can name the
+      // default from before the test (the read model then shows it before it has seen the others; seen as a flake).
+      const lastRevision = rows[rows.length - 1].revision;
+      await service.eventually(
+        async () => (await db.query<{ r: string }>(`SELECT index_revision::text AS r FROM recipient_defaults WHERE user_id = 'bob'`)).rows[0]?.r === lastRevision,
+      );
       await defaultsBecome('bob', [last as string]);
       expect((await db.query(`SELECT count(*)::int AS n FROM recipients WHERE user_id = 'bob' AND is_default`)).rows[0].n).toBe(1);
     });
