@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Pool } from 'pg';
-import { createIsolatedDatabase } from '../../../../test/support/database';
+import { Pool } from 'pg';
 import type { RecordedEvent } from '../event-store.port';
 import { newEvent } from '../testing/event-store.contract';
 import { EventIdConflictError } from './errors';
@@ -132,30 +131,6 @@ describe('PostgresEventStore', () => {
     expect(seen).toEqual(['AchPullSettled']);
     await expect(store.readStream('ach-pull-aborted')).resolves.toEqual([]);
     await subscription.stop();
-  });
-
-  // Transaction ids are server-wide: an open transaction in another database used to hold every subscription here
-  // back until it ended (seen in the full test run: a projection stalled for the length of another suite's transaction).
-  it('a transaction open in ANOTHER database does not hold delivery back', async () => {
-    const store = open({ pollIntervalMs: 5_000 });
-    await store.ensureSchema();
-    const seen: string[] = [];
-    const subscription = store.subscribeToAll({}, async (event) => {
-      seen.push(event.type);
-    });
-    const elsewhere = new Client({ connectionString: await createIsolatedDatabase('other-db-open-tx') });
-    await elsewhere.connect();
-    try {
-      await elsewhere.query('BEGIN');
-      await elsewhere.query('CREATE TABLE held (id int)'); // a write: the transaction has its id, older than ours
-      await store.appendToStream('ach-pull-here', [newEvent('AchPullSettled')]);
-      await until(() => seen.length === 1, 'delivery while the other database keeps its transaction open', 3_000);
-      expect(seen).toEqual(['AchPullSettled']);
-    } finally {
-      await elsewhere.query('ROLLBACK').catch(() => undefined);
-      await elsewhere.end();
-      await subscription.stop();
-    }
   });
 
   it('rejects an event id already used in another stream, appending nothing', async () => {

@@ -97,28 +97,13 @@ export function schemaStatements(s: string): string[] {
      $fn$`,
     // One page of the global log below the safe high-water mark, which comes from the same statement, hence the same
     // snapshot; MATERIALIZED keeps the mark and the "pending" probe evaluated once, not per row.
-    // The mark is the oldest transaction still running in the snapshot, leaving out the ones the server reports as
-    // running in ANOTHER database: transaction ids are server-wide, and one long transaction elsewhere (a report, a
-    // pg_dump, another service's batch) used to hold every subscription here back until it ended. A transaction that
-    // cannot be placed (it ended meanwhile, or the role may not see other sessions) still counts: that only delays.
-    // backend_xid is a 32-bit xid; the snapshot's are 64-bit (epoch in the high half).
     `CREATE OR REPLACE FUNCTION ${s}.read_page(p_after_commit xid8, p_after_prepare bigint, p_limit bigint, p_types text[], p_prefixes text[])
      RETURNS TABLE (o_safe_xmin xid8, o_pending boolean, o_global_position bigint, o_tx_id xid8, o_stream_id text,
                     o_stream_revision bigint, o_event_id uuid, o_type text, o_data jsonb, o_metadata jsonb, o_recorded_at timestamptz)
      LANGUAGE sql STABLE SET enable_seqscan = off AS $fn$
        WITH hw AS MATERIALIZED (
          SELECT x.safe_xmin, EXISTS (SELECT 1 FROM ${s}.events p WHERE p.tx_id >= x.safe_xmin) AS pending
-           FROM (
-             SELECT COALESCE(
-                      (SELECT min(running.xid) FROM pg_snapshot_xip(snap.s) AS running(xid)
-                        WHERE NOT EXISTS (
-                          SELECT 1 FROM pg_stat_activity a
-                           WHERE a.backend_xid IS NOT NULL
-                             AND a.datname IS DISTINCT FROM current_database()
-                             AND a.backend_xid::text::bigint = running.xid::text::numeric % 4294967296)),
-                      pg_snapshot_xmax(snap.s)) AS safe_xmin
-               FROM (SELECT pg_current_snapshot() AS s) AS snap
-           ) AS x
+           FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS safe_xmin) AS x
        )
        SELECT hw.safe_xmin, hw.pending, e.global_position, e.tx_id, e.stream_id, e.stream_revision, e.event_id, e.type,
               e.data, e.metadata, e.recorded_at
