@@ -217,6 +217,32 @@ export const CATALOG: readonly CatalogEntry[] = [
     data: shape([...REMITTANCE, 'source_currency'], 'SETTLED', (e) => ({ source_amount: amountOf(e, 'source_amount_minor', 'source_currency') })),
   },
   { internalType: 'RemittanceFailed', publicType: 'remittance.failed', version: 1, data: shape([...REMITTANCE, 'source_currency'], 'FAILED', reason) },
+  // Bookkeeping a downstream ledger may still want to mirror (no names, e-mail or fingerprints leave the service).
+  { internalType: 'AchPullCancelRequested', publicType: 'ach_pull.cancel_requested', version: 1, data: shape(PULL, 'CANCEL_REQUESTED') },
+  { internalType: 'AchPullCancelDeclined', publicType: 'ach_pull.cancel_declined', version: 1, data: shape([...PULL, 'reason'], 'CANCEL_DECLINED') },
+  {
+    internalType: 'CustomerRegistered',
+    publicType: 'customer.registered',
+    version: 1,
+    data: (e) => ({ user_id: str(e, 'customer_id'), customer_type: str(e, 'type'), kyc_status: str(e, 'kyc_status') }),
+  },
+  {
+    internalType: 'CustomerKycStatusChanged',
+    publicType: 'customer.kyc_status_changed',
+    version: 1,
+    data: (e) => ({ user_id: str(e, 'customer_id'), kyc_status: str(e, 'kyc_status'), previous_kyc_status: str(e, 'previous') }),
+  },
+  { internalType: 'CustomerCapabilityGranted', publicType: 'customer.capability_granted', version: 1, data: (e) => ({ user_id: str(e, 'customer_id'), capability: str(e, 'capability') }) },
+  { internalType: 'CustomerCapabilityRevoked', publicType: 'customer.capability_revoked', version: 1, data: (e) => ({ user_id: str(e, 'customer_id'), capability: str(e, 'capability') }) },
+  { internalType: 'RecipientRegistered', publicType: 'recipient.registered', version: 1, data: shape(['recipient_id', 'user_id', 'registered_at'], undefined) },
+  { internalType: 'RecipientReleased', publicType: 'recipient.released', version: 1, data: shape(['recipient_id', 'user_id'], undefined) },
+  {
+    internalType: 'DefaultRecipientChanged',
+    publicType: 'recipient.default_changed',
+    version: 1,
+    data: (e) => ({ user_id: str(e, 'user_id'), recipient_id: str(e, 'recipient_id') ?? null, previous_recipient_id: str(e, 'previous_recipient_id') ?? null }),
+  },
+  { internalType: 'TransferAbandoned', publicType: 'transfer.abandoned', version: 1, data: shape([...TRANSFER, 'token_symbol', 'at'], 'FAILED', reason) },
 ];
 
 const BY_INTERNAL_TYPE = new Map(CATALOG.map((entry) => [entry.internalType, entry]));
