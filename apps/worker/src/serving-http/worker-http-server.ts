@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { EVENT_STORE, EventStore } from '@payments/event-store';
 import { CONSUMER_LAG_SOURCE, ConsumerLagSource, KAFKA, PROJECTION_LAG_SOURCE, ProjectionLagSource } from '@payments/infrastructure';
 import { PG_POOL } from '@payments/read-models';
+import { EventPublisherService } from '../publishing-events/event-publisher.service';
 import { HealthRegistry } from '../../../api/src/platform/health/health.registry';
 import { MetricsService } from '../../../api/src/platform/metrics/metrics.service';
 
@@ -61,16 +62,27 @@ export class WorkerHttpServer {
     }
   }
 
-  /** Projection lag (events behind the log head) and consumer lag (messages) into the gauges. */
+  private optionalClass<T>(type: new (...args: never[]) => T): T | undefined {
+    try {
+      return this.app.get(type, { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Projection lag (events behind the log head), consumer lag (messages) and publisher lag into the gauges. */
   async refreshLag(): Promise<void> {
     const projections = this.optional<ProjectionLagSource>(PROJECTION_LAG_SOURCE);
     const consumer = this.optional<ConsumerLagSource>(CONSUMER_LAG_SOURCE);
-    const [projected, consumed] = await Promise.all([
+    const publisher = this.optionalClass(EventPublisherService)?.publisher;
+    const [projected, consumed, unpublished] = await Promise.all([
       withTimeout(projections?.projectionLag() ?? Promise.resolve([]), this.timeoutMs).catch(() => []),
       withTimeout(consumer?.consumerLag() ?? Promise.resolve([]), this.timeoutMs).catch(() => []),
+      publisher ? withTimeout(publisher.lag(), this.timeoutMs).catch(() => undefined) : Promise.resolve(undefined),
     ]);
     for (const { projection, events } of projected) this.metrics.setProjectionLag(projection, events);
     for (const { group, topic, messages } of consumed) this.metrics.setConsumerLag(group, topic, messages);
+    if (unpublished !== undefined) this.metrics.setPublisherLag(unpublished);
   }
 
   /** Starts listening; resolves with the bound port. */

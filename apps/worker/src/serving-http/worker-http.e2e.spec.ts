@@ -12,9 +12,9 @@ import { WorkerProcess } from '../../../../test/support/worker-process';
 function samples(text: string, metric: string): { labels: Record<string, string>; value: number }[] {
   const out: { labels: Record<string, string>; value: number }[] = [];
   for (const line of text.split('\n')) {
-    const match = new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`).exec(line);
+    const match = new RegExp(`^${metric}(?:\\{([^}]*)\\})? (\\S+)$`).exec(line);
     if (!match) continue;
-    const labels = Object.fromEntries([...match[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const labels = Object.fromEntries([...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     out.push({ labels, value: Number(match[2]) });
   }
   return out;
@@ -65,11 +65,13 @@ describe('worker HTTP: health and metrics (standalone worker process)', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE projection_checkpoints IN EXCLUSIVE MODE');
+      await holder.query('LOCK TABLE event_publisher_checkpoints IN EXCLUSIVE MODE'); // and the publisher's
       expect((await service.request('POST', '/user/linked-bank-account/profile', { userId: 'lagging-user', body: { type: 'individual', first_name: 'Lag', last_name: 'Ging' } })).status).toBe(201);
       const behind = await service.eventually(async () => {
         const metrics = await get('/metrics');
         const lag = samples(metrics.text, 'payments_projection_lag_events');
-        return lag.some((s) => s.value > 0) && lag;
+        const unpublished = samples(metrics.text, 'payments_event_publisher_lag_events');
+        return lag.some((s) => s.value > 0) && unpublished.some((s) => s.value > 0) && lag;
       }, 20_000);
       expect(behind.length).toBeGreaterThan(1);
     } finally {
@@ -86,6 +88,13 @@ describe('worker HTTP: health and metrics (standalone worker process)', () => {
     expect(caughtUp.type).toContain('text/plain');
     const consumer = samples(caughtUp.text, 'payments_consumer_lag');
     expect(consumer).toEqual([{ labels: { group: `${service.topicPrefix}webhook-translator`, topic: `${service.topicPrefix}provider.webhooks` }, value: 0 }]);
+    // The event publisher (Kafka is configured here) catches up too.
+    const published = await service.eventually(async () => {
+      const metrics = await get('/metrics');
+      const lag = samples(metrics.text, 'payments_event_publisher_lag_events');
+      return lag.length === 1 && lag[0].value === 0 && lag;
+    }, 20_000);
+    expect(published).toEqual([{ labels: {}, value: 0 }]);
     // The process's default metrics come along.
     expect(caughtUp.text).toContain('process_cpu_user_seconds_total');
   });

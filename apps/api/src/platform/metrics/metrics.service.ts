@@ -43,6 +43,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly publisherLag = new Gauge({
+    name: 'payments_event_publisher_lag_events',
+    help: 'Events in the store not yet published to Kafka payments.events (counted up to 1000)',
+    registers: [this.registry],
+  });
+
   readonly idempotentReplays = new Counter({
     name: 'payments_idempotent_replays_total',
     help: 'Responses replayed from an Idempotency-Key',
@@ -81,6 +87,10 @@ export class MetricsService {
 
   setConsumerLag(group: string, topic: string, messages: number): void {
     this.consumerLag.set({ group, topic }, messages);
+  }
+
+  setPublisherLag(events: number): void {
+    this.publisherLag.set(events);
   }
 
   /** Prometheus text exposition format. */
