@@ -11,6 +11,7 @@ import { PayoutAccountHoldsProcessManager } from './settling-payout-holds/payout
 import { OrphanPayoutHoldSweep } from './settling-payout-holds/orphan-payout-hold-sweep';
 import { RemittanceSubmissionProcessManager } from './submitting-remittances/remittance-submission.process-manager';
 import { RemittanceAccountHoldsProcessManager } from './settling-remittance-holds/remittance-account-holds.process-manager';
+import { OrphanRemittanceHoldSweep } from './settling-remittance-holds/orphan-remittance-hold-sweep';
 import { TransferStepsProcessManager } from './executing-transfers/transfer-steps.process-manager';
 import { OrphanTransferHoldSweep } from './executing-transfers/orphan-transfer-hold-sweep';
 import { WebhookFanOutProcessManager } from './delivering-webhooks/webhook-fan-out.process-manager';
@@ -40,6 +41,7 @@ export class WorkerModule {
         OrphanPayoutHoldSweep,
         RemittanceSubmissionProcessManager,
         RemittanceAccountHoldsProcessManager,
+        OrphanRemittanceHoldSweep,
         TransferStepsProcessManager,
         OrphanTransferHoldSweep,
         WebhookFanOutProcessManager,
@@ -48,7 +50,7 @@ export class WorkerModule {
         { provide: PROJECTION_LAG_SOURCE, useExisting: ProjectionsService },
         { provide: CONSUMER_LAG_SOURCE, useExisting: WebhookConsumerService },
       ],
-      exports: [ProjectionsService, EventPublisherService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager, OrphanTransferHoldSweep, RemittanceSubmissionProcessManager, RemittanceAccountHoldsProcessManager, WebhookFanOutProcessManager, WebhookDeliveryService],
+      exports: [ProjectionsService, EventPublisherService, PlaidWebhookTranslator, WEBHOOK_HANDLER, PROJECTION_LAG_SOURCE, CONSUMER_LAG_SOURCE, AchPullSubmissionProcessManager, AchPullAccountCreditsProcessManager, PayoutSubmissionProcessManager, PayoutAccountHoldsProcessManager, OrphanPayoutHoldSweep, TransferStepsProcessManager, OrphanTransferHoldSweep, RemittanceSubmissionProcessManager, RemittanceAccountHoldsProcessManager, OrphanRemittanceHoldSweep, WebhookFanOutProcessManager, WebhookDeliveryService],
     };
   }
 }

@@ -202,6 +202,8 @@ describe('remittance: on (REMITTANCE_ENABLED=true), NGN→PKR', () => {
     expect(rows.map((r) => r.data)).toEqual([expect.objectContaining({ movement_id: quoteId, purpose: 'REMITTANCE', amount_minor: '1000000' })]);
     await balancesBecome(user, 'NGN', { posted: '20000.00', available: '10000.00' });
 
+    // The worker's submission appends RemittanceSubmitted on its own time: let it land so the count below measures the repeat alone.
+    await service.eventually(async () => (await streamTypes(remittanceStreamId(quoteId))).includes('RemittanceSubmitted'), 20_000);
     const before = await eventCount();
     const again = await start({ quote_id: quoteId, beneficiary: to });
     expect(again.status).toBe(201);

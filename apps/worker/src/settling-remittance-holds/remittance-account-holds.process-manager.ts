@@ -19,7 +19,8 @@ type WithoutNow<C> = C extends unknown ? Omit<C, 'now'> : never;
 /**
  * Between remittances and the user's account (the hold the API placed on the source-currency account, movement id =
  * remittance id): RemittanceSettled → CaptureHold (posted falls), RemittanceFailed → ReleaseHold FAILED (available
- * rises back). Repeats are no-ops and event ids are seeded from the remittance event; a DomainError cannot succeed on
+ * rises back), RemittanceAbandoned (the orphan-hold sweep, OrphanRemittanceHoldSweep) → ReleaseHold CANCELLED
+ * (as for payouts). Repeats are no-ops and event ids are seeded from the remittance event; a DomainError cannot succeed on
  * retry and is logged for ops.
  */
 @Injectable()
@@ -34,7 +35,7 @@ export class RemittanceAccountHoldsProcessManager extends CheckpointedProcessMan
       name: REMITTANCE_ACCOUNT_HOLDS_CHECKPOINT,
       store,
       pool,
-      filter: { streamPrefixes: ['remittance-'], eventTypes: ['RemittanceSettled', 'RemittanceFailed'] },
+      filter: { streamPrefixes: ['remittance-'], eventTypes: ['RemittanceSettled', 'RemittanceFailed', 'RemittanceAbandoned'] },
       retryDelayMs: options?.retryDelayMs ?? 1000,
       migrate: async () => undefined,
     });
@@ -42,11 +43,11 @@ export class RemittanceAccountHoldsProcessManager extends CheckpointedProcessMan
 
   async handle(recorded: RecordedEvent): Promise<void> {
     const event = { type: recorded.type, data: recorded.data } as unknown as RemittanceEvent;
-    if (event.type !== 'RemittanceSettled' && event.type !== 'RemittanceFailed') return;
+    if (event.type !== 'RemittanceSettled' && event.type !== 'RemittanceFailed' && event.type !== 'RemittanceAbandoned') return;
     const command: WithoutNow<AccountCommand> =
       event.type === 'RemittanceSettled'
         ? { type: 'CaptureHold', data: { movement_id: event.data.remittance_id } }
-        : { type: 'ReleaseHold', data: { movement_id: event.data.remittance_id, outcome: 'FAILED', reason: event.data.reason } };
+        : { type: 'ReleaseHold', data: { movement_id: event.data.remittance_id, outcome: event.type === 'RemittanceAbandoned' ? 'CANCELLED' : 'FAILED', reason: event.data.reason } };
     try {
       await this.commands.execute(
         accountStreamId(event.data.user_id, event.data.source_currency),

@@ -13,6 +13,9 @@ import { RecipientCurrency } from '../recipient/recipient-account';
  * (POST /user/remittance/start) names the destination. The API holds the source amount on the user's account (the
  * money consistency boundary; movement id = remittance id = quote id) BEFORE RemittanceStarted; the worker submits it
  * to the provider and turns the outcome into RemittanceSettled (hold captured) or RemittanceFailed (hold released).
+ * Orphaned hold (the API held, then crashed before RemittanceStarted): the worker's sweep appends RemittanceAbandoned
+ * (AbandonRemittance succeeds only while the remittance is QUOTED), which releases the hold; the remittance is FAILED
+ * (reason ORPHANED_HOLD) and a start afterwards is refused (409 `remittance_abandoned`).
  */
 export const remittanceStreamId = (remittanceId: string): string => `remittance-${remittanceId}`;
 
@@ -24,7 +27,8 @@ export const REMITTANCE_QUOTE_TTL_MS = 5 * 60_000;
 
 /**
  * QUOTED: priced, not started (expires); PENDING: started, source amount held, not yet accepted by the provider;
- * SUBMITTED: the provider has it; SETTLED: delivered (hold captured); FAILED: not delivered (hold released).
+ * SUBMITTED: the provider has it; SETTLED: delivered (hold captured); FAILED: not delivered (hold released), or never
+ * started and abandoned by the orphan-hold sweep (`abandoned` set; its hold released).
  */
 export type RemittanceStatus = 'QUOTED' | 'PENDING' | 'SUBMITTED' | 'SETTLED' | 'FAILED';
 
@@ -60,7 +64,9 @@ export type RemittanceEvent =
   | DomainEvent<'RemittanceStarted', Ref & { source_currency: AccountCurrency; source_amount_minor: string; destination: RemittanceDestination; started_at: string }>
   | DomainEvent<'RemittanceSubmitted', Ref & { provider: string; provider_remittance_id: string }>
   | DomainEvent<'RemittanceSettled', Ref & { source_currency: AccountCurrency; source_amount_minor: string }>
-  | DomainEvent<'RemittanceFailed', Ref & { source_currency: AccountCurrency; reason: MoneyMovementReason }>;
+  | DomainEvent<'RemittanceFailed', Ref & { source_currency: AccountCurrency; reason: MoneyMovementReason }>
+  /** Held for but never started (orphaned hold): the hold of movement `remittance_id` on the source account is released. */
+  | DomainEvent<'RemittanceAbandoned', Ref & { source_currency: AccountCurrency; reason: MoneyMovementReason; at: string }>;
 
 export interface QuoteRemittanceData {
   remittance_id: string;
@@ -84,7 +90,9 @@ export type RemittanceCommand =
   | CommandEnvelope<'StartRemittance', StartRemittanceData>
   | CommandEnvelope<'RecordProviderSubmission', { provider: string; provider_remittance_id: string }>
   | CommandEnvelope<'MarkSettled', Record<string, never>>
-  | CommandEnvelope<'MarkFailed', { reason: MoneyMovementReason }>;
+  | CommandEnvelope<'MarkFailed', { reason: MoneyMovementReason }>
+  /** The orphan-hold sweep: abandon a quote whose REMITTANCE hold never got its RemittanceStarted. */
+  | CommandEnvelope<'AbandonRemittance', Ref & { reason: MoneyMovementReason }>;
 
 export type RemittanceState =
   | { status: 'NONE' }
@@ -95,6 +103,8 @@ export type RemittanceState =
       startedAt?: string;
       provider?: { provider: string; provider_remittance_id: string };
       reason?: MoneyMovementReason;
+      /** Never started: abandoned by the orphan-hold sweep (status FAILED), when. */
+      abandonedAt?: string;
     };
 type ExistingRemittance = Exclude<RemittanceState, { status: 'NONE' }>;
 
@@ -145,6 +155,12 @@ const notFound = (): DomainError => DomainError.notFound('remittance quote', 'qu
 export function checkRemittanceStart(state: RemittanceState, data: StartRemittanceData, now: Date): { alreadyStarted: boolean; quote: RemittanceQuotedData } {
   if (state.status === 'NONE' || state.quote.user_id !== data.user_id) throw notFound();
   const quote = state.quote;
+  if (state.abandonedAt !== undefined) {
+    throw DomainError.invalidState(
+      `remittance ${quote.remittance_id} was abandoned (the start did not complete in time) and its hold released; ask for a new quote`,
+      'remittance_abandoned',
+    );
+  }
   if (state.status !== 'QUOTED') {
     if (state.destination && sameDestination(state.destination, data.destination)) return { alreadyStarted: true, quote };
     throw DomainError.invalidState(`remittance ${quote.remittance_id} was already started with another destination`, 'quote_already_started');
@@ -265,6 +281,13 @@ export const remittanceDecider: Decider<RemittanceState, RemittanceCommand, Remi
       case 'MarkFailed':
         if (state.status === 'NONE') throw notFound();
         return decideOutcome(command, state);
+      case 'AbandonRemittance': {
+        // Only a quote that was never started can be abandoned; a started remittance carries on (its outcome owns the hold).
+        if (state.status !== 'QUOTED' || state.quote.user_id !== command.data.user_id) return [];
+        const { remittance_id, user_id } = state.quote;
+        const source_currency = state.quote.source_currency as AccountCurrency;
+        return [{ type: 'RemittanceAbandoned', data: { remittance_id, user_id, source_currency, reason: command.data.reason, at: command.now.toISOString() } }];
+      }
       default:
         return assertNever(command, 'remittance command');
     }
@@ -286,6 +309,9 @@ export const remittanceDecider: Decider<RemittanceState, RemittanceCommand, Remi
       case 'RemittanceFailed':
         if (state.status === 'NONE') return state;
         return { ...state, status: 'FAILED', reason: event.data.reason };
+      case 'RemittanceAbandoned':
+        if (state.status !== 'QUOTED') return state;
+        return { ...state, status: 'FAILED', reason: event.data.reason, abandonedAt: event.data.at };
       default:
         return assertNever(event, 'remittance event');
     }

@@ -121,4 +121,34 @@ describe('Remittance decider', () => {
       spec.given([quoted]).when({ type: 'MarkSettled', data: {}, now }).thenThrows('ErrorInvalidState', 'remittance_not_started');
     });
   });
+
+  describe('AbandonRemittance (orphaned hold)', () => {
+    const reason = { code: 'ORPHANED_HOLD', description: 'the remittance start did not complete within 300 s' };
+    const abandon = (userId = 'u-1') => ({ type: 'AbandonRemittance' as const, data: { remittance_id: 'r-1', user_id: userId, reason }, now: later(10 * 60_000) });
+    const abandoned: RemittanceEvent = { type: 'RemittanceAbandoned', data: { ...ref, source_currency: 'NGN', reason, at: later(10 * 60_000).toISOString() } };
+    const start = { type: 'StartRemittance' as const, data: { remittance_id: 'r-1', user_id: 'u-1', destination: beneficiary }, now: later(1000) };
+
+    it('abandons a quote that was never started, once; the remittance is FAILED with the reason', () => {
+      spec.given([quoted]).when(abandon()).then([abandoned]);
+      spec.given([quoted, abandoned]).when(abandon()).then([]);
+      const folded = [quoted, abandoned].reduce(remittanceDecider.evolve, remittanceDecider.initialState());
+      expect(folded).toMatchObject({ status: 'FAILED', reason, abandonedAt: later(10 * 60_000).toISOString() });
+    });
+
+    it('does nothing to a started remittance, whatever happened after, nor to an unknown id or another user', () => {
+      spec.given([quoted, started]).when(abandon()).then([]);
+      const settled: RemittanceEvent = { type: 'RemittanceSettled', data: { ...ref, source_currency: 'NGN', source_amount_minor: '1000000' } };
+      spec.given([quoted, started, settled]).when(abandon()).then([]);
+      spec.given([]).when(abandon()).then([]);
+      spec.given([quoted]).when(abandon('u-2')).then([]);
+    });
+
+    it('refuses a late start of an abandoned quote (409 remittance_abandoned), even within the quote lifetime', () => {
+      spec.given([quoted, abandoned]).when(start).thenThrows('ErrorInvalidState', 'remittance_abandoned');
+      // Another user's start is still only "not found": nothing about the abandon leaks.
+      spec.given([quoted, abandoned]).when({ ...start, data: { ...start.data, user_id: 'u-2' } }).thenThrows('ErrorNotFound');
+      // An abandoned remittance has no provider outcome to record beyond its failure.
+      spec.given([quoted, abandoned]).when({ type: 'MarkSettled', data: {}, now }).thenThrows('ErrorInvalidState', 'remittance_outcome_conflict');
+    });
+  });
 });

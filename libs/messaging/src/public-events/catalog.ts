@@ -217,6 +217,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     data: shape([...REMITTANCE, 'source_currency'], 'SETTLED', (e) => ({ source_amount: amountOf(e, 'source_amount_minor', 'source_currency') })),
   },
   { internalType: 'RemittanceFailed', publicType: 'remittance.failed', version: 1, data: shape([...REMITTANCE, 'source_currency'], 'FAILED', reason) },
+  { internalType: 'RemittanceAbandoned', publicType: 'remittance.abandoned', version: 1, data: shape([...REMITTANCE, 'source_currency', 'at'], 'FAILED', reason) },
   // Bookkeeping a downstream ledger may still want to mirror (no names, e-mail or fingerprints leave the service).
   { internalType: 'AchPullCancelRequested', publicType: 'ach_pull.cancel_requested', version: 1, data: shape(PULL, 'CANCEL_REQUESTED') },
   { internalType: 'AchPullCancelDeclined', publicType: 'ach_pull.cancel_declined', version: 1, data: shape([...PULL, 'reason'], 'CANCEL_DECLINED') },

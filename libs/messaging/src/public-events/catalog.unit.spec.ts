@@ -77,6 +77,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   RemittanceSubmitted: { remittance_id: 'rm-1', user_id: 'u-1', provider: 'sandbox', provider_remittance_id: 'x' },
   RemittanceSettled: { remittance_id: 'rm-1', user_id: 'u-1', source_currency: 'USD', source_amount_minor: '10000' },
   RemittanceFailed: { remittance_id: 'rm-1', user_id: 'u-1', source_currency: 'USD', reason },
+  RemittanceAbandoned: { remittance_id: 'rm-1', user_id: 'u-1', source_currency: 'USD', reason: { code: 'ORPHANED_HOLD', description: 'the remittance start did not complete within 300 s' }, at },
 };
 
 const recorded = (type: string, data: Record<string, unknown>): RecordedEvent => ({

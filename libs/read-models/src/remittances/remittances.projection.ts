@@ -89,6 +89,10 @@ export const remittancesProjection: Projection = {
       case 'RemittanceFailed':
         await update(`status = 'FAILED', failure_code = $4, failure_description = $5, failed_at = $2`, [event.data.reason.code, event.data.reason.description]);
         return;
+      case 'RemittanceAbandoned':
+        // Never started (orphaned hold released by the sweep): shown FAILED with the sweep's reason.
+        await update(`status = 'FAILED', failure_code = $4, failure_description = $5, failed_at = $2`, [event.data.reason.code, event.data.reason.description]);
+        return;
       default:
         return;
     }
