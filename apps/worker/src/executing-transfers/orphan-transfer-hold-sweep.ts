@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { AssetBalanceEvent, transferDecider, TransferEvent, transferStreamId } from '@payments/domain';
 import { CommandProcessor, EVENT_STORE, EventStore, RecordedEvent } from '@payments/event-store';
 import { occurredAt, PG_POOL, runMigrations } from '@payments/read-models';
-import { CheckpointedProcessManager } from '../submitting-ach-pulls/process-manager-checkpoints';
+import { PeriodicSweepProcessManager } from '../submitting-ach-pulls/process-manager-checkpoints';
 
 export interface OrphanTransferHoldSweepOptions {
   /** How long an asset hold may wait for its TransferInitiated before it is treated as orphaned (default 5 minutes). */
@@ -51,10 +51,8 @@ export interface OrphanTransferSweepSummary {
  * (409 transfer_abandoned). TransferAbandoned then releases the hold (TransferStepsProcessManager).
  */
 @Injectable()
-export class OrphanTransferHoldSweep extends CheckpointedProcessManager {
-  private timer?: NodeJS.Timeout;
+export class OrphanTransferHoldSweep extends PeriodicSweepProcessManager {
   private readonly graceMs: number;
-  private readonly intervalMs: number;
 
   constructor(
     private readonly commands: CommandProcessor,
@@ -69,25 +67,8 @@ export class OrphanTransferHoldSweep extends CheckpointedProcessManager {
       filter: { streamPrefixes: ['asset-balance-', 'transfer-'], eventTypes: ['AssetHoldPlaced', 'TransferInitiated'] },
       retryDelayMs: options?.retryDelayMs ?? 1000,
       migrate: () => runMigrations(pool, 'orphan-transfer-holds', MIGRATIONS),
-    });
+    }, options?.intervalMs ?? 30_000);
     this.graceMs = options?.graceMs ?? DEFAULT_ORPHAN_TRANSFER_HOLD_GRACE_MS;
-    this.intervalMs = options?.intervalMs ?? 30_000;
-  }
-
-  override async start(): Promise<void> {
-    await super.start();
-    if (this.intervalMs > 0 && !this.timer) {
-      this.timer = setInterval(() => {
-        this.sweep().catch((error: unknown) => this.logger.error(`orphan transfer hold sweep failed: ${(error as Error).message}`));
-      }, this.intervalMs);
-      this.timer.unref();
-    }
-  }
-
-  override async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await super.stop();
   }
 
   async handle(recorded: RecordedEvent): Promise<void> {

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { AccountCurrency, AccountMoneyEvent, payoutDecider, PayoutEvent, payoutStreamId } from '@payments/domain';
 import { CommandProcessor, EVENT_STORE, EventStore, RecordedEvent } from '@payments/event-store';
 import { occurredAt, PG_POOL, runMigrations } from '@payments/read-models';
-import { CheckpointedProcessManager } from '../submitting-ach-pulls/process-manager-checkpoints';
+import { PeriodicSweepProcessManager } from '../submitting-ach-pulls/process-manager-checkpoints';
 
 export interface OrphanPayoutHoldSweepOptions {
   /** How long a PAYOUT hold may wait for its PayoutRequested before it is treated as orphaned (default 5 minutes). */
@@ -47,10 +47,8 @@ export interface OrphanSweepSummary {
  * (payout_abandoned). PayoutAbandoned then releases the hold (PayoutAccountHoldsProcessManager).
  */
 @Injectable()
-export class OrphanPayoutHoldSweep extends CheckpointedProcessManager {
-  private timer?: NodeJS.Timeout;
+export class OrphanPayoutHoldSweep extends PeriodicSweepProcessManager {
   private readonly graceMs: number;
-  private readonly intervalMs: number;
 
   constructor(
     private readonly commands: CommandProcessor,
@@ -65,25 +63,8 @@ export class OrphanPayoutHoldSweep extends CheckpointedProcessManager {
       filter: { streamPrefixes: ['account-', 'payout-'], eventTypes: ['AccountHoldPlaced', 'PayoutRequested'] },
       retryDelayMs: options?.retryDelayMs ?? 1000,
       migrate: () => runMigrations(pool, 'orphan-payout-holds', MIGRATIONS),
-    });
+    }, options?.intervalMs ?? 30_000);
     this.graceMs = options?.graceMs ?? DEFAULT_ORPHAN_HOLD_GRACE_MS;
-    this.intervalMs = options?.intervalMs ?? 30_000;
-  }
-
-  override async start(): Promise<void> {
-    await super.start();
-    if (this.intervalMs > 0 && !this.timer) {
-      this.timer = setInterval(() => {
-        this.sweep().catch((error: unknown) => this.logger.error(`orphan payout hold sweep failed: ${(error as Error).message}`));
-      }, this.intervalMs);
-      this.timer.unref();
-    }
-  }
-
-  override async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await super.stop();
   }
 
   async handle(recorded: RecordedEvent): Promise<void> {

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { AccountMoneyEvent, remittanceDecider, RemittanceEvent, remittanceStreamId } from '@payments/domain';
 import { CommandProcessor, EVENT_STORE, EventStore, RecordedEvent } from '@payments/event-store';
 import { occurredAt, PG_POOL, runMigrations } from '@payments/read-models';
-import { CheckpointedProcessManager } from '../submitting-ach-pulls/process-manager-checkpoints';
+import { PeriodicSweepProcessManager } from '../submitting-ach-pulls/process-manager-checkpoints';
 
 export interface OrphanRemittanceHoldSweepOptions {
   /** How long a REMITTANCE hold may wait for its RemittanceStarted before it is treated as orphaned (default 5 minutes). */
@@ -48,10 +48,8 @@ export interface OrphanRemittanceSweepSummary {
  * is refused (409 remittance_abandoned). RemittanceAbandoned then releases the hold (RemittanceAccountHoldsProcessManager).
  */
 @Injectable()
-export class OrphanRemittanceHoldSweep extends CheckpointedProcessManager {
-  private timer?: NodeJS.Timeout;
+export class OrphanRemittanceHoldSweep extends PeriodicSweepProcessManager {
   private readonly graceMs: number;
-  private readonly intervalMs: number;
 
   constructor(
     private readonly commands: CommandProcessor,
@@ -66,25 +64,8 @@ export class OrphanRemittanceHoldSweep extends CheckpointedProcessManager {
       filter: { streamPrefixes: ['account-', 'remittance-'], eventTypes: ['AccountHoldPlaced', 'RemittanceStarted'] },
       retryDelayMs: options?.retryDelayMs ?? 1000,
       migrate: () => runMigrations(pool, 'orphan-remittance-holds', MIGRATIONS),
-    });
+    }, options?.intervalMs ?? 30_000);
     this.graceMs = options?.graceMs ?? DEFAULT_ORPHAN_REMITTANCE_HOLD_GRACE_MS;
-    this.intervalMs = options?.intervalMs ?? 30_000;
-  }
-
-  override async start(): Promise<void> {
-    await super.start();
-    if (this.intervalMs > 0 && !this.timer) {
-      this.timer = setInterval(() => {
-        this.sweep().catch((error: unknown) => this.logger.error(`orphan remittance hold sweep failed: ${(error as Error).message}`));
-      }, this.intervalMs);
-      this.timer.unref();
-    }
-  }
-
-  override async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await super.stop();
   }
 
   async handle(recorded: RecordedEvent): Promise<void> {

@@ -173,3 +173,37 @@ export abstract class CheckpointedProcessManager implements OnApplicationBootstr
     return this.loop.isRunning;
   }
 }
+
+/**
+ * A checkpointed process manager that also runs `sweep()` every `intervalMs` while it is started (0: never by itself,
+ * only through `sweep()`): the orphan-hold sweeps of payouts, transfers and remittances.
+ */
+export abstract class PeriodicSweepProcessManager extends CheckpointedProcessManager {
+  private timer?: NodeJS.Timeout;
+
+  protected constructor(
+    logger: Logger,
+    options: Omit<ProcessManagerSubscriptionOptions, 'handle' | 'logger'>,
+    private readonly intervalMs: number,
+  ) {
+    super(logger, options);
+  }
+
+  abstract sweep(): Promise<unknown>;
+
+  override async start(): Promise<void> {
+    await super.start();
+    if (this.intervalMs > 0 && !this.timer) {
+      this.timer = setInterval(() => {
+        this.sweep().catch((error: unknown) => this.logger.error(`sweep failed: ${(error as Error).message}`));
+      }, this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  override async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await super.stop();
+  }
+}
